@@ -1,0 +1,81 @@
+"""peixun 研修社区: a four-level community for teachers in training programmes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from peixun.config import Config, instance_path
+
+
+def create_app(config: Any = None) -> Flask:
+    config = config or Config()
+    app = Flask(__name__, instance_path=config.INSTANCE_PATH,
+                template_folder="../templates", static_folder="../static")
+    app.config.from_object(config)
+    if app.config["PROXY_COUNT"]:
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)  # type: ignore[method-assign]
+    register_extensions(app)
+    register_blueprints(app)
+    register_hooks(app)
+    register_cli(app)
+    register_errors(app)
+    register_jinja(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from peixun.core import hooks, security
+    from peixun.extensions import csrf, db, limiter, login_manager, migrate
+
+    hooks.init_app(app)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = "请先登录。"
+    login_manager.login_message_category = "info"
+    security.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from peixun.accounts.views import bp as accounts_bp
+    from peixun.admin.views import bp as admin_bp
+    from peixun.spaces.views import bp as spaces_bp
+
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(spaces_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+
+
+def register_hooks(app: Flask) -> None:
+    from peixun.spaces import hooks as spaces_hooks
+
+    spaces_hooks.connect(app)
+
+
+def register_cli(app: Flask) -> None:
+    from peixun.accounts.cli import user_cli
+    from peixun.demo.cli import demo_cli
+
+    app.cli.add_command(user_cli)
+    app.cli.add_command(demo_cli)
+
+
+def register_errors(app: Flask) -> None:
+    from peixun.core import errors
+
+    errors.init_app(app)
+
+
+def register_jinja(app: Flask) -> None:
+    from peixun.core import jinja, text
+
+    text.init_app(app)
+    jinja.init_app(app)

@@ -1,0 +1,1 @@
+"""Accounts: users, sign-in and sign-out, registration, passwords, profiles."""

@@ -1,0 +1,1 @@
+"""Site administration pages; calls other domains' services, owns no tables."""

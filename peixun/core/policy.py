@@ -1,0 +1,198 @@
+"""The one permission oracle: can(user, action, target) and require(action, target).
+
+Rules are a table: each action names the relations that grant it and, where the
+state of the target matters, a condition.  A relation is what the user is to the
+target: anyone, a signed-in user, the target's owner ("self"), a member of its space,
+or a role held in its space or in any space above it (a role in a region reaches
+every school, workshop and group below it).  The user's memberships and roles are
+loaded once per request, so templates may ask can() for every row of a list without
+another query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import abort, g, has_request_context
+from flask_login import current_user
+
+from peixun.core.hooks import hooks
+
+# Relations
+ANYONE, USER, SELF, OWNER, MEMBER, SITE_ADMIN = (
+    "anyone", "user", "self", "owner", "member", "site_admin",
+)
+# Roles held in a space (also relations); spaces.models imports these names.
+HOST, GROUP_LEADER, EXPERT, SCHOOL_ADMIN, REGION_ADMIN = (
+    "host", "group_leader", "expert", "school_admin", "region_admin",
+)
+ROLES = (HOST, GROUP_LEADER, EXPERT, SCHOOL_ADMIN, REGION_ADMIN)
+MANAGERS = frozenset({HOST, SCHOOL_ADMIN, REGION_ADMIN, SITE_ADMIN})
+
+
+@dataclass
+class Actor:
+    """Who is asking, with everything the rules need, loaded once."""
+
+    user: Any = None
+    member_of: set[int] = field(default_factory=set)
+    memberships: dict[int, str] = field(default_factory=dict)
+    roles: dict[int, set[str]] = field(default_factory=dict)
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.user is not None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.user is not None and bool(self.user.is_admin)
+
+    def roles_over(self, space: Any) -> set[str]:
+        held: set[str] = set()
+        for space_id in space.chain_ids:
+            held |= self.roles.get(space_id, set())
+        return held
+
+
+Condition = Callable[[Actor, Any], bool]
+
+
+@dataclass(frozen=True)
+class Rule:
+    who: frozenset[str]
+    when: Condition | None = None
+    doc: str = ""
+
+
+def _kind_in(*kinds: str) -> Condition:
+    return lambda actor, target: target.policy_space.kind in kinds
+
+
+def _joinable(actor: Actor, space: Any) -> bool:
+    return space.kind == "workshop" and space.is_open and space.id not in actor.memberships
+
+
+def _leavable(actor: Actor, space: Any) -> bool:
+    return space.kind in {"workshop", "group"} and actor.memberships.get(space.id) == "active"
+
+
+def _invited(actor: Actor, membership: Any) -> bool:
+    return membership.state == "invited"
+
+
+def _pending_request(actor: Actor, membership: Any) -> bool:
+    return membership.state == "requested"
+
+
+def _not_self(actor: Actor, user: Any) -> bool:
+    return actor.user is not None and user.id != actor.user.id
+
+
+def _both(first: Condition, second: Condition) -> Condition:
+    return lambda actor, target: first(actor, target) and second(actor, target)
+
+
+def _r(*who: str, when: Condition | None = None, doc: str = "") -> Rule:
+    return Rule(frozenset(who), when, doc)
+
+
+RULES: dict[str, Rule] = {
+    "site.view": _r(ANYONE, doc="The site and its public pages are open to everyone."),
+    "account.login": _r(ANYONE),
+    "account.register": _r(ANYONE),
+    "account.logout": _r(USER),
+    "account.edit": _r(SELF, doc="Only the owner edits a profile or changes a password."),
+    "user.view": _r(ANYONE, doc="Personal spaces are readable by everyone."),
+    "user.manage": _r(SITE_ADMIN, doc="Site admins create, disable and reset accounts."),
+    "user.disable": _r(SITE_ADMIN, when=_not_self, doc="An admin cannot lock herself out."),
+    "space.view": _r(ANYONE),
+    "space.edit": _r(OWNER, *MANAGERS, doc="Hosts and admins of a space (or above) edit it."),
+    "space.join": _r(USER, when=_joinable, doc="Ask to join an open workshop once."),
+    "space.leave": _r(MEMBER, when=_leavable, doc="Leave a workshop or study group."),
+    "space.manage_members": _r(
+        GROUP_LEADER, *MANAGERS, when=_kind_in("workshop", "group"),
+        doc="Hosts, group leaders and admins above approve, invite and remove members.",
+    ),
+    "group.create": _r(
+        *MANAGERS, when=_kind_in("workshop", "school"),
+        doc="Hosts and school admins organise study groups.",
+    ),
+    "membership.respond": _r(SELF, when=_invited, doc="The invited user accepts or declines."),
+    "membership.decide": _r(
+        GROUP_LEADER, *MANAGERS, when=_pending_request,
+        doc="Hosts and admins above approve or reject a join request.",
+    ),
+    "admin.access": _r(SITE_ADMIN),
+    "admin.manage_spaces": _r(SITE_ADMIN, doc="Create and edit regions, schools, workshops."),
+    "admin.appoint": _r(SITE_ADMIN, doc="Appoint and revoke hosts, experts and admins."),
+}
+
+
+def load_actor(user: Any) -> Actor:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return Actor()
+    data = hooks().first("policy.actor_data", user, default=None) or {}
+    return Actor(user=user, **data)
+
+
+def current_actor() -> Actor:
+    """The signed-in user's Actor, loaded on first use in a request."""
+    user = current_user._get_current_object() if current_user.is_authenticated else None
+    if not has_request_context():
+        return load_actor(user)
+    cached = g.get("_policy_actor")
+    if cached is None or cached.user is not user:
+        cached = g._policy_actor = load_actor(user)
+    return cached
+
+
+def forget_actor() -> None:
+    """Drop the cached Actor after a change to the user's memberships or roles."""
+    g.pop("_policy_actor", None)
+
+
+def relations(actor: Actor, target: Any) -> set[str]:
+    found = {ANYONE}
+    if actor.user is None:
+        return found
+    found.add(USER)
+    if actor.is_admin:
+        found.add(SITE_ADMIN)
+    if target is None:
+        return found
+    if getattr(target, "policy_owner_id", None) == actor.user.id:
+        found.add(SELF)
+    space = getattr(target, "policy_space", None)
+    if space is not None:
+        if space.owner_id is not None and space.owner_id == actor.user.id:
+            found.add(OWNER)
+        if space.id in actor.member_of:
+            found.add(MEMBER)
+        found |= actor.roles_over(space)
+    return found
+
+
+def can(actor: Actor | Any, action: str, target: Any = None) -> bool:
+    """True when the rule for `action` grants it to this actor on this target."""
+    rule = RULES[action]
+    if not isinstance(actor, Actor):
+        actor = load_actor(actor)
+    if actor.user is not None and not actor.user.is_active:
+        return False
+    if rule.who.isdisjoint(relations(actor, target)):
+        return False
+    return rule.when is None or rule.when(actor, target)
+
+
+def can_current(action: str, target: Any = None) -> bool:
+    return can(current_actor(), action, target)
+
+
+def require(action: str, target: Any = None) -> None:
+    """Abort with 401 (guests: sent to the login page) or 403 unless allowed."""
+    actor = current_actor()
+    if can(actor, action, target):
+        return
+    abort(401 if actor.user is None else 403)

@@ -1,0 +1,191 @@
+"""Home page, personal spaces, space pages, member lists, joining and study groups."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from peixun.accounts.models import User
+from peixun.accounts.service import find_user
+from peixun.core.db import get_or_404
+from peixun.core.errors import ServiceError
+from peixun.core.pagination import page_arg
+from peixun.core.policy import current_actor, forget_actor, require
+from peixun.spaces import queries, service
+from peixun.spaces.forms import GroupForm, InviteForm
+from peixun.spaces.models import (
+    GROUP, KIND_PREFIX, PREFIX_KIND, REGION, SCHOOL, WORKSHOP, Membership, Space,
+)
+
+bp = Blueprint("spaces", __name__)
+
+SPACE = "/<any(r,s,w,g):prefix>/<slug>"
+# POST buttons carry only the CSRF token, which CSRFProtect checks before any view runs;
+# a refused ServiceError becomes a Chinese 400 page (core.errors).
+# Tabs of capabilities still to come render an honest empty state.
+TABS = {"threads": "研讨", "resources": "资源", "briefs": "简报", "lessons": "课例"}
+CHILD_KINDS = {REGION: (REGION, SCHOOL, WORKSHOP), SCHOOL: (GROUP,), WORKSHOP: (GROUP,), GROUP: ()}
+
+
+def load_space(prefix: str, slug: str) -> Space:
+    if len(slug) > 64:
+        abort(404)
+    space = queries.space_by_slug(PREFIX_KIND[prefix], slug)
+    if space is None:
+        abort(404)
+    return space
+
+
+def space_url(space: Space, endpoint: str = "spaces.space_home", **values: object) -> str:
+    if space.kind == "personal":
+        return url_for("spaces.personal", username=space.slug)
+    return url_for(endpoint, prefix=KIND_PREFIX[space.kind], slug=space.slug, **values)
+
+
+def _user() -> User:
+    return current_user._get_current_object()
+
+
+def _done(space: Space, message: str, endpoint: str = "spaces.space_home"):  # noqa: ANN202
+    forget_actor()
+    flash(message, "success")
+    return redirect(space_url(space, endpoint))
+
+
+@bp.route("/")
+def home():  # noqa: ANN201
+    require("site.view")
+    if not current_user.is_authenticated:
+        return render_template("spaces/welcome.html", regions=queries.top_regions(),
+                               counts=queries.site_counts())
+    data = queries.home(_user(), current_actor().member_of)
+    return render_template("spaces/home.html", home=data)
+
+
+@bp.route("/u/<username>")
+def personal(username: str):  # noqa: ANN201
+    space = queries.personal_space_of(username[:64])
+    if space is None:
+        abort(404)
+    require("user.view", space.owner)
+    data = queries.home(space.owner, queries.actor_data(space.owner)["member_of"])
+    return render_template("spaces/personal.html", space=space, owner=space.owner, home=data)
+
+
+@bp.route(SPACE)
+def space_home(prefix: str, slug: str):  # noqa: ANN201
+    space = load_space(prefix, slug)
+    require("space.view", space)
+    return render_template(
+        "spaces/space.html", space=space, crumbs=queries.ancestors(space), tab="home",
+        members=queries.member_count(space), roles=queries.role_holders(space),
+        children=queries.children(space, CHILD_KINDS[space.kind]),
+        activity=queries.recent_activity([space.id]),
+    )
+
+
+@bp.route(SPACE + "/<any(threads,resources,briefs,lessons):tab>")
+def space_tab(prefix: str, slug: str, tab: str):  # noqa: ANN201
+    space = load_space(prefix, slug)
+    require("space.view", space)
+    return render_template("spaces/tab.html", space=space, crumbs=queries.ancestors(space), tab=tab,
+                           tab_label=TABS[tab])
+
+
+@bp.route(SPACE + "/members")
+def members(prefix: str, slug: str):  # noqa: ANN201
+    space = load_space(prefix, slug)
+    require("space.view", space)
+    page = queries.members_page(space, page_arg())
+    return render_template(
+        "spaces/members.html", space=space, crumbs=queries.ancestors(space), tab="members", page=page,
+        roles=queries.roles_by_user(space, page.items),
+    )
+
+
+@bp.route(SPACE + "/join", methods=["POST"])
+def join(prefix: str, slug: str):  # noqa: ANN201
+    space = load_space(prefix, slug)
+    require("space.join", space)
+    service.request_to_join(_user(), space)
+    return _done(space, "已提交加入申请，等待坊主审核。")
+
+
+@bp.route(SPACE + "/leave", methods=["POST"])
+def leave(prefix: str, slug: str):  # noqa: ANN201
+    space = load_space(prefix, slug)
+    require("space.leave", space)
+    service.remove_member(_user(), space, _user())
+    return _done(space, f"您已退出{space.name}。")
+
+
+@bp.route(SPACE + "/members/manage", methods=["GET", "POST"])
+def manage_members(prefix: str, slug: str):  # noqa: ANN201
+    space = load_space(prefix, slug)
+    require("space.manage_members", space)
+    form = InviteForm()
+    if form.validate_on_submit():
+        user = find_user(form.username.data or "")
+        try:
+            if user is None:
+                raise ServiceError("找不到该用户名。", "username")
+            service.invite(_user(), space, user)
+        except ServiceError as error:
+            form.username.errors = [error.message]
+        else:
+            message = "已加入小组。" if space.kind == GROUP else f"已向 {user.display_name} 发出邀请。"
+            return _done(space, message, "spaces.manage_members")
+    return render_template(
+        "spaces/manage.html", space=space, crumbs=queries.ancestors(space), tab="members", form=form,
+        requests=queries.pending(space), invitations=queries.pending(space, "invited"),
+    ), 400 if form.errors else 200
+
+
+@bp.route("/membership/<int:membership_id>/<any(approve,reject):decision>", methods=["POST"])
+def decide(membership_id: int, decision: str):  # noqa: ANN201
+    found = get_or_404(Membership, membership_id)
+    require("membership.decide", found)
+    service.decide_request(_user(), found, decision == "approve")
+    return _done(found.space, "已批准加入。" if decision == "approve" else "已拒绝申请。",
+                 "spaces.manage_members")
+
+
+@bp.route("/membership/<int:membership_id>/<any(accept,decline):answer>", methods=["POST"])
+def respond(membership_id: int, answer: str):  # noqa: ANN201
+    found = get_or_404(Membership, membership_id)
+    require("membership.respond", found)
+    space = found.space
+    service.respond_to_invitation(found, answer == "accept")
+    if answer == "accept":
+        return _done(space, f"欢迎加入{space.name}！")
+    forget_actor()
+    flash("已谢绝邀请。", "success")
+    return redirect(url_for("spaces.home"))
+
+
+@bp.route(SPACE + "/members/<int:user_id>/remove", methods=["POST"])
+def remove(prefix: str, slug: str, user_id: int):  # noqa: ANN201
+    space = load_space(prefix, slug)
+    require("space.manage_members", space)
+    user = get_or_404(User, user_id)
+    service.remove_member(_user(), space, user)
+    return _done(space, f"已将 {user.display_name} 移出。", "spaces.members")
+
+
+@bp.route(SPACE + "/groups/new", methods=["GET", "POST"])
+def new_group(prefix: str, slug: str):  # noqa: ANN201
+    space = load_space(prefix, slug)
+    require("group.create", space)
+    form = GroupForm()
+    if form.validate_on_submit():
+        leader = find_user(form.leader.data or "")
+        try:
+            if leader is None:
+                raise ServiceError("找不到该用户名。", "leader")
+            group = service.create_group(_user(), space, form.name.data or "", leader)
+        except ServiceError as error:
+            getattr(form, error.field or "name").errors = [error.message]
+        else:
+            return _done(group, f"研修小组“{group.name}”已建立。")
+    return render_template("spaces/group_form.html", space=space, crumbs=queries.ancestors(space),
+                           tab="home", form=form), 400 if form.errors else 200
