@@ -30,9 +30,11 @@ def create_app(config: Any = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from peixun.core import hooks, security
+    from peixun.core.db import enable_sqlite_foreign_keys
     from peixun.extensions import csrf, db, limiter, login_manager, migrate
 
     hooks.init_app(app)
+    enable_sqlite_foreign_keys()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"), render_as_batch=True)
     csrf.init_app(app)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import EqualTo, InputRequired, Length, Optional, Regexp
 
 from peixun.accounts.models import USERNAME_PATTERN
@@ -37,12 +38,19 @@ class PasswordPair:
 
 
 class SchoolField(SelectField):
+    """Schools grouped by region; the empty choice means "no school"."""
+
     def __init__(self, label: str = "任职学校", **kwargs: object) -> None:
         super().__init__(label, coerce=optional_int, validate_choice=False, **kwargs)  # type: ignore[arg-type]
 
+    def set_schools(self, schools: list[tuple[int, str, str]], blank: str = "（不填）") -> None:
+        self.choices = [SelectChoice("", blank)] + [
+            SelectChoice(str(school_id), name, optgroup=region) for school_id, name, region in schools
+        ]
+
     def pre_validate(self, form: object) -> None:
-        known = {value for value, _ in self.choices or []}  # type: ignore[misc]
-        if self.data is not None and self.data not in known:
+        known = {choice.value for choice in self.choices or []}  # type: ignore[union-attr]
+        if self.data is not None and str(self.data) not in known:
             raise ValueError("请选择列表中的学校。")
 
 

@@ -164,8 +164,8 @@ def set_disabled(user: User, disabled: bool) -> None:
     db.session.commit()
 
 
-def school_choices() -> list[tuple[int, str]]:
-    """(id, name) of every school, provided by the spaces domain."""
+def school_choices() -> list[tuple[int, str, str]]:
+    """(id, school, region) of every school, provided by the spaces domain."""
     return hooks().first("school.choices", default=[])
 
 

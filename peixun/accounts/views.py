@@ -95,7 +95,7 @@ def register():  # noqa: ANN201
     if current_user.is_authenticated:
         return redirect(url_for("spaces.home"))
     form = RegisterForm()
-    form.school.choices = [(None, "（暂不选择）")] + service.school_choices()
+    form.school.set_schools(service.school_choices(), "（暂不选择）")
     if form.validate_on_submit():
         try:
             user = service.create_user(
@@ -136,7 +136,7 @@ def edit_profile():  # noqa: ANN201
     user = current_user._get_current_object() if current_user.is_authenticated else None
     require("account.edit", user)
     form = ProfileForm(obj=user)
-    form.school.choices = [(None, "（不填）")] + service.school_choices()
+    form.school.set_schools(service.school_choices())
     if request.method == "GET":
         form.school.data = service.school_of(user)
     if form.validate_on_submit():

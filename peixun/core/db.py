@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from flask import abort
-from sqlalchemy import DateTime, Integer
+from sqlalchemy import DateTime, Integer, event
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -66,3 +67,17 @@ def first_or_404(statement: Any) -> Any:
     if obj is None:
         abort(404)
     return obj
+
+
+
+def _sqlite_foreign_keys_on(dbapi_connection: Any, connection_record: Any) -> None:
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+def enable_sqlite_foreign_keys() -> None:
+    """SQLite ignores foreign keys (and ON DELETE) unless each connection asks."""
+    if not event.contains(Engine, "connect", _sqlite_foreign_keys_on):
+        event.listen(Engine, "connect", _sqlite_foreign_keys_on)

@@ -41,13 +41,14 @@ def actor_data(user: User) -> dict[str, Any]:
     return {"member_of": member_of, "memberships": memberships, "roles": roles}
 
 
-def school_choices() -> list[tuple[int, str]]:
+def school_choices() -> list[tuple[int, str, str]]:
+    """(id, school name, region name) of every school, grouped by region."""
     parent = aliased(Space)
     rows = db.session.execute(
         select(Space.id, Space.name, parent.name).join(parent, Space.parent_id == parent.id)
         .where(Space.kind == SCHOOL).order_by(parent.path, Space.name)
     ).all()
-    return [(row[0], f"{row[2]} · {row[1]}") for row in rows]
+    return [(row[0], row[1], row[2]) for row in rows]
 
 
 def school_id_of(user: User) -> int | None:

@@ -1,0 +1,69 @@
+"""One-line factories for tests: each builds through the real services."""
+
+from __future__ import annotations
+
+import itertools
+
+from peixun.accounts import service as accounts
+from peixun.accounts.models import User
+from peixun.extensions import db
+from peixun.spaces import service as spaces
+from peixun.spaces.models import ACTIVE, GROUP, REGION, SCHOOL, WORKSHOP, Membership, Space
+
+PASSWORD = "password123"
+_seq = itertools.count(1)
+
+
+def _n() -> int:
+    return next(_seq)
+
+
+def make_user(username: str | None = None, real_name: str = "张老师", **kwargs: object) -> User:
+    return accounts.create_user(username or f"user{_n()}", real_name, kwargs.pop("password", PASSWORD),
+                                **kwargs)  # type: ignore[arg-type]
+
+
+def make_admin(username: str | None = None) -> User:
+    return make_user(username or f"admin{_n()}", "管理员", is_admin=True)
+
+
+def make_region(name: str = "兴义市", parent: Space | None = None, level: str = "county") -> Space:
+    return spaces.create_space(REGION, name, f"region-{_n()}", parent, region_level=level)
+
+
+def make_school(region: Space | None = None, name: str = "兴义市第一中学") -> Space:
+    return spaces.create_space(SCHOOL, name, f"school-{_n()}", region or make_region())
+
+
+def make_workshop(region: Space | None = None, hosts: list[User] | tuple[User, ...] = (),
+                  name: str = "初中语文工作坊", subject: str = "语文", stage: str = "初中") -> Space:
+    workshop = spaces.create_space(WORKSHOP, name, f"ws-{_n()}", region or make_region(),
+                                   subject=subject, stage=stage)
+    for host in hosts:
+        spaces.appoint(None, workshop, host, "host")
+    return workshop
+
+
+def make_group(parent: Space, leader: User, name: str = "第一研修小组") -> Space:
+    if not spaces.is_member(leader, parent):
+        add_member(leader, parent)
+    return spaces.create_group(leader, parent, name, leader)
+
+
+def add_member(user: User, space: Space) -> Membership:
+    if space.kind == SCHOOL:
+        spaces.set_school(user, space.id)
+        db.session.commit()
+        return spaces.membership(user, space)  # type: ignore[return-value]
+    found = Membership(space_id=space.id, user_id=user.id, state=ACTIVE)
+    db.session.add(found)
+    db.session.commit()
+    return found
+
+
+def appoint(user: User, space: Space, role: str) -> None:
+    spaces.appoint(None, space, user, role)
+
+
+__all__ = ["GROUP", "PASSWORD", "make_user", "make_admin", "make_region", "make_school",
+           "make_workshop", "make_group", "add_member", "appoint"]

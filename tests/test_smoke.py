@@ -1,0 +1,25 @@
+from tests.factories import add_member, make_group, make_school, make_user, make_workshop
+
+
+def test_walk(client, login_as, get_page):
+    host = make_user("host1", "李坊主")
+    ws = make_workshop(hosts=[host])
+    school = make_school(ws.parent)
+    teacher = make_user("teacher1", "王老师", school_id=school.id)
+    add_member(teacher, ws)
+    make_group(ws, teacher)
+    get_page("/")
+    get_page("/login")
+    get_page("/register")
+    login_as(host)
+    get_page("/")
+    get_page(f"/w/{ws.slug}")
+    get_page(f"/w/{ws.slug}/members")
+    get_page(f"/w/{ws.slug}/members/manage")
+    get_page(f"/r/{ws.parent.slug}")
+    get_page(f"/r/{ws.parent.slug}/members")
+    get_page(f"/s/{school.slug}")
+    get_page("/u/teacher1")
+    get_page("/account/profile")
+    get_page("/account/password")
+    get_page(f"/w/{ws.slug}/threads")
