@@ -4,6 +4,7 @@ login_as, count_queries and get_page."""
 
 from __future__ import annotations
 
+import contextvars
 import os
 import shutil
 import uuid
@@ -80,9 +81,38 @@ def database_url(database_template: str, tmp_path: Path) -> str:
     return database_template
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose requests each run in their own app context, as in production.
+
+    The fixture keeps an app context open for factories and assertions; without
+    this, requests would share its `g` (Flask-Login's cached user, the policy's
+    Actor) and its database session.  After each request the test's own session is
+    expired so that it reads what the request wrote.
+    """
+
+    def open(self, *args: object, **kwargs: object):  # noqa: ANN201 - a TestResponse
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        db.session.expire_all()
+        return response
+
+    def session_transaction(self, *args: object, **kwargs: object):  # noqa: ANN201
+        raise NotImplementedError("log in through login_as() instead of editing the session")
+
+
 @pytest.fixture
-def app(database_url: str, instance_dir: Path) -> Iterator[Flask]:
-    app = create_app(_config(database_url, instance_dir))
+def settings(request: pytest.FixtureRequest) -> dict[str, object]:
+    """Config overrides for the `app` of one test, given by indirect
+    parametrisation (e.g. to switch the rate limiter on)."""
+    return dict(getattr(request, "param", {}))
+
+
+@pytest.fixture
+def app(database_url: str, instance_dir: Path, settings: dict[str, object]) -> Iterator[Flask]:
+    config = _config(database_url, instance_dir)
+    for key, value in settings.items():
+        setattr(config, key, value)
+    app = create_app(config)
+    app.test_client_class = IsolatedClient
     with app.app_context():
         if PG_URL:
             tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)

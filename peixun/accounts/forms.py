@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import EqualTo, InputRequired, Length, Optional, Regexp
+from wtforms.validators import EqualTo, InputRequired, Length, Optional, Regexp, ValidationError
 
 from peixun.accounts.models import USERNAME_PATTERN
 from peixun.accounts.service import MAX_PASSWORD, MIN_PASSWORD
@@ -16,10 +16,11 @@ PASSWORD_LENGTH = f"密码长度应为 {MIN_PASSWORD}–{MAX_PASSWORD} 个字符
 
 
 def optional_int(value: object) -> int | None:
-    try:
-        return int(value) if value not in (None, "", "None") else None  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+    """The chosen id, None for the empty choice, -1 for junk (refused in pre_validate)."""
+    if value in (None, ""):
         return None
+    text = str(value)
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else -1
 
 
 class LoginForm(FlaskForm):
@@ -51,7 +52,7 @@ class SchoolField(SelectField):
     def pre_validate(self, form: object) -> None:
         known = {choice.value for choice in self.choices or []}  # type: ignore[union-attr]
         if self.data is not None and str(self.data) not in known:
-            raise ValueError("请选择列表中的学校。")
+            raise ValidationError("请选择列表中的学校。")
 
 
 class RegisterForm(FlaskForm):

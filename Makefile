@@ -1,0 +1,45 @@
+# The two-command promise: `make run` and `make test` on a fresh machine.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app app
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test test-pg lint fmt install migrate demo bench
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(FLASK) db upgrade
+
+demo: migrate
+	$(FLASK) demo load
+
+## run: install, migrate, load the demo data on first start, serve on http://127.0.0.1:5000
+run: demo
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+## test: the whole suite (SQLite; set PEIXUN_TEST_DATABASE_URL for PostgreSQL)
+test: install
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+## test-pg: the suite on a fresh database of the local PostgreSQL server
+test-pg: install
+	PEIXUN_TEST_DATABASE_URL=$${PEIXUN_TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} \
+		$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
