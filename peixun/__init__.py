@@ -8,13 +8,17 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from peixun.config import Config, instance_path
+from peixun.config import Config
 
 
 def create_app(config: Any = None) -> Flask:
     config = config or Config()
-    app = Flask(__name__, instance_path=config.INSTANCE_PATH,
-                template_folder="../templates", static_folder="../static")
+    app = Flask(
+        __name__,
+        instance_path=config.INSTANCE_PATH,
+        template_folder="../templates",
+        static_folder="../static",
+    )
     app.config.from_object(config)
     if app.config["PROXY_COUNT"]:
         count = app.config["PROXY_COUNT"]

@@ -90,12 +90,12 @@ class IsolatedClient(FlaskClient):
     expired so that it reads what the request wrote.
     """
 
-    def open(self, *args: object, **kwargs: object):  # noqa: ANN201 - a TestResponse
+    def open(self, *args: object, **kwargs: object):
         response = contextvars.Context().run(super().open, *args, **kwargs)
         db.session.expire_all()
         return response
 
-    def session_transaction(self, *args: object, **kwargs: object):  # noqa: ANN201
+    def session_transaction(self, *args: object, **kwargs: object):
         raise NotImplementedError("log in through login_as() instead of editing the session")
 
 
@@ -132,7 +132,7 @@ def client(app: Flask) -> FlaskClient:
 def login_as(client: FlaskClient) -> Callable[..., FlaskClient]:
     """Sign a user in on the test client through the real login form."""
 
-    def login(user, password: str = "password123", remember: bool = False) -> FlaskClient:  # noqa: ANN001
+    def login(user, password: str = "password123", remember: bool = False) -> FlaskClient:
         token = csrf_token(client, "/login")
         data = {"username": user.username, "password": password, "csrf_token": token}
         if remember:
@@ -158,7 +158,7 @@ def csrf_token(client: FlaskClient, url: str) -> str:
 def post(client: FlaskClient) -> Callable[..., object]:
     """POST a form with a valid CSRF token taken from `form_url` (default: the home page)."""
 
-    def do_post(url: str, data: dict | None = None, form_url: str = "/", **kwargs: object):  # noqa: ANN202
+    def do_post(url: str, data: dict | None = None, form_url: str = "/", **kwargs: object):
         payload = dict(data or {})
         payload.setdefault("csrf_token", csrf_token(client, form_url))
         return client.post(url, data=payload, **kwargs)
@@ -183,7 +183,7 @@ def count_queries(app: Flask) -> Callable[[], object]:
     def counting() -> Iterator[QueryCounter]:
         counter = QueryCounter()
 
-        def before(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+        def before(conn, cursor, statement, parameters, context, executemany) -> None:
             counter.statements.append(statement)
 
         event.listen(db.engine, "before_cursor_execute", before)

@@ -8,7 +8,7 @@ from peixun.accounts import service as accounts
 from peixun.accounts.models import User
 from peixun.extensions import db
 from peixun.spaces import service as spaces
-from peixun.spaces.models import ACTIVE, GROUP, REGION, SCHOOL, WORKSHOP, Membership, Space
+from peixun.spaces.models import GROUP, REGION, SCHOOL, WORKSHOP, Membership, Space
 
 PASSWORD = "password123"
 _seq = itertools.count(1)
@@ -19,8 +19,9 @@ def _n() -> int:
 
 
 def make_user(username: str | None = None, real_name: str = "张老师", **kwargs: object) -> User:
-    return accounts.create_user(username or f"user{_n()}", real_name, kwargs.pop("password", PASSWORD),
-                                **kwargs)  # type: ignore[arg-type]
+    return accounts.create_user(
+        username or f"user{_n()}", real_name, kwargs.pop("password", PASSWORD), **kwargs
+    )  # type: ignore[arg-type]
 
 
 def make_admin(username: str | None = None) -> User:
@@ -35,10 +36,16 @@ def make_school(region: Space | None = None, name: str = "兴义市第一中学"
     return spaces.create_space(SCHOOL, name, f"school-{_n()}", region or make_region())
 
 
-def make_workshop(region: Space | None = None, hosts: list[User] | tuple[User, ...] = (),
-                  name: str = "初中语文工作坊", subject: str = "语文", stage: str = "初中") -> Space:
-    workshop = spaces.create_space(WORKSHOP, name, f"ws-{_n()}", region or make_region(),
-                                   subject=subject, stage=stage)
+def make_workshop(
+    region: Space | None = None,
+    hosts: list[User] | tuple[User, ...] = (),
+    name: str = "初中语文工作坊",
+    subject: str = "语文",
+    stage: str = "初中",
+) -> Space:
+    workshop = spaces.create_space(
+        WORKSHOP, name, f"ws-{_n()}", region or make_region(), subject=subject, stage=stage
+    )
     for host in hosts:
         spaces.appoint(None, workshop, host, "host")
     return workshop
@@ -55,15 +62,22 @@ def add_member(user: User, space: Space) -> Membership:
         spaces.set_school(user, space.id)
         db.session.commit()
         return spaces.membership(user, space)  # type: ignore[return-value]
-    found = Membership(space_id=space.id, user_id=user.id, state=ACTIVE)
-    db.session.add(found)
-    db.session.commit()
-    return found
+    return spaces.add_member(None, space, user)
 
 
 def appoint(user: User, space: Space, role: str) -> None:
     spaces.appoint(None, space, user, role)
 
 
-__all__ = ["GROUP", "PASSWORD", "make_user", "make_admin", "make_region", "make_school",
-           "make_workshop", "make_group", "add_member", "appoint"]
+__all__ = [
+    "GROUP",
+    "PASSWORD",
+    "add_member",
+    "appoint",
+    "make_admin",
+    "make_group",
+    "make_region",
+    "make_school",
+    "make_user",
+    "make_workshop",
+]

@@ -34,7 +34,8 @@ class PasswordPair:
         "新密码", validators=[InputRequired(REQUIRED), Length(MIN_PASSWORD, MAX_PASSWORD, PASSWORD_LENGTH)]
     )
     confirm = PasswordField(
-        "再次输入新密码", validators=[InputRequired(REQUIRED), EqualTo("new_password", "两次输入的密码不一致。")]
+        "再次输入新密码",
+        validators=[InputRequired(REQUIRED), EqualTo("new_password", "两次输入的密码不一致。")],
     )
 
 
@@ -73,7 +74,9 @@ class RegisterForm(FlaskForm):
 
 
 class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField("当前密码", validators=[InputRequired(REQUIRED), Length(max=MAX_PASSWORD)])
+    current_password = PasswordField(
+        "当前密码", validators=[InputRequired(REQUIRED), Length(max=MAX_PASSWORD)]
+    )
     new_password = PasswordPair.new_password
     confirm = PasswordPair.confirm
 

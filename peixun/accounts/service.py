@@ -24,11 +24,12 @@ def normalise_username(raw: str) -> str:
 
 
 def clean_text(raw: str | None, limit: int) -> str:
-    """NFKC, no control or bidi-override characters, trimmed to `limit`."""
-    text = unicodedata.normalize("NFKC", raw or "")
-    text = "".join(
-        ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in {"Cc", "Cf", "Cs"}
-    )
+    """NFC, no control or bidi-override characters, trimmed to `limit`.
+
+    NFC, not NFKC: NFKC would turn full-width Chinese punctuation（，：）into ASCII.
+    """
+    text = unicodedata.normalize("NFC", raw or "")
+    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in {"Cc", "Cf", "Cs"})
     return text.strip()[:limit]
 
 
@@ -82,9 +83,14 @@ def create_user(
     if exists:
         raise ServiceError("该用户名已被使用，请换一个。", "username")
     user = User(
-        username=username, real_name=real_name, password_hash=password_hash,
-        is_admin=is_admin, must_change_password=must_change_password,
-        subject=subject, stage=stage, bio=clean_text(bio, 500),
+        username=username,
+        real_name=real_name,
+        password_hash=password_hash,
+        is_admin=is_admin,
+        must_change_password=must_change_password,
+        subject=subject,
+        stage=stage,
+        bio=clean_text(bio, 500),
     )
     db.session.add(user)
     db.session.flush()
@@ -144,7 +150,12 @@ def set_password(user: User, new: str, *, must_change: bool = False) -> None:
 
 
 def update_profile(
-    user: User, *, real_name: str, subject: str, stage: str, bio: str,
+    user: User,
+    *,
+    real_name: str,
+    subject: str,
+    stage: str,
+    bio: str,
     school_id: int | None = None,
 ) -> None:
     real_name = clean_text(real_name, 32)

@@ -29,7 +29,7 @@ def load_user(token: str) -> User | None:
 
 
 @bp.before_app_request
-def force_password_change():  # noqa: ANN201 - a Flask response or None
+def force_password_change():
     if (
         current_user.is_authenticated
         and current_user.must_change_password
@@ -43,7 +43,7 @@ def _login_key_account() -> str:
     return "login-account:" + service.normalise_username(request.form.get("username", ""))[:64]
 
 
-def _failed(response) -> bool:  # noqa: ANN001 - a Flask response
+def _failed(response) -> bool:
     """Only failed sign-ins count against the throttle."""
     return response.status_code != 302
 
@@ -62,7 +62,7 @@ def _start_session(user: User, remember: bool) -> None:
 @limiter.limit(
     lambda: _login_limit("ACCOUNT"), key_func=_login_key_account, methods=["POST"], deduct_when=_failed
 )
-def login():  # noqa: ANN201
+def login():
     require("account.login")
     next_url = safe_next(request.values.get("next"), url_for("spaces.home"))
     if current_user.is_authenticated:
@@ -81,7 +81,7 @@ def login():  # noqa: ANN201
 
 
 @bp.route("/logout", methods=["POST"])
-def logout():  # noqa: ANN201
+def logout():
     require("account.logout")
     service.end_all_sessions(current_user._get_current_object())
     logout_user()
@@ -90,7 +90,7 @@ def logout():  # noqa: ANN201
 
 
 @bp.route("/register", methods=["GET", "POST"])
-def register():  # noqa: ANN201
+def register():
     require("account.register")
     if current_user.is_authenticated:
         return redirect(url_for("spaces.home"))
@@ -99,7 +99,9 @@ def register():  # noqa: ANN201
     if form.validate_on_submit():
         try:
             user = service.create_user(
-                form.username.data or "", form.real_name.data or "", form.password.data,
+                form.username.data or "",
+                form.real_name.data or "",
+                form.password.data,
                 school_id=form.school.data,
             )
         except ServiceError as error:
@@ -113,7 +115,7 @@ def register():  # noqa: ANN201
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
-def change_password():  # noqa: ANN201
+def change_password():
     user = current_user._get_current_object() if current_user.is_authenticated else None
     require("account.edit", user)
     form = ChangePasswordForm()
@@ -132,7 +134,7 @@ def change_password():  # noqa: ANN201
 
 
 @bp.route("/account/profile", methods=["GET", "POST"])
-def edit_profile():  # noqa: ANN201
+def edit_profile():
     user = current_user._get_current_object() if current_user.is_authenticated else None
     require("account.edit", user)
     form = ProfileForm(obj=user)
@@ -142,8 +144,12 @@ def edit_profile():  # noqa: ANN201
     if form.validate_on_submit():
         try:
             service.update_profile(
-                user, real_name=form.real_name.data or "", subject=form.subject.data or "",
-                stage=form.stage.data or "", bio=form.bio.data or "", school_id=form.school.data,
+                user,
+                real_name=form.real_name.data or "",
+                subject=form.subject.data or "",
+                stage=form.stage.data or "",
+                bio=form.bio.data or "",
+                school_id=form.school.data,
             )
         except ServiceError as error:
             _field_error(form, error)
@@ -155,7 +161,7 @@ def edit_profile():  # noqa: ANN201
     return render_template("accounts/profile.html", form=form), status
 
 
-def _field_error(form, error: ServiceError) -> None:  # noqa: ANN001 - any FlaskForm
+def _field_error(form, error: ServiceError) -> None:
     field = getattr(form, error.field or "", None)
     if field is not None:
         field.errors = [*field.errors, error.message]

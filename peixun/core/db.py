@@ -69,7 +69,6 @@ def first_or_404(statement: Any) -> Any:
     return obj
 
 
-
 def _sqlite_foreign_keys_on(dbapi_connection: Any, connection_record: Any) -> None:
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         cursor = dbapi_connection.cursor()

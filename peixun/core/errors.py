@@ -31,11 +31,10 @@ MESSAGES = {
 
 def render_error(code: int, detail: str | None = None) -> tuple[str, int]:
     title, message = MESSAGES.get(code, MESSAGES[500] if code >= 500 else MESSAGES[400])
-    return render_template("errors/error.html", code=code, title=title,
-                           message=detail or message), code
+    return render_template("errors/error.html", code=code, title=title, message=detail or message), code
 
 
-def handle_http_error(error: HTTPException):  # noqa: ANN201 - a Flask response
+def handle_http_error(error: HTTPException):
     code = error.code or 500
     if code == 401:
         return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
@@ -47,12 +46,12 @@ def handle_http_error(error: HTTPException):  # noqa: ANN201 - a Flask response
     return response
 
 
-def handle_service_error(error: ServiceError):  # noqa: ANN201 - a Flask response
+def handle_service_error(error: ServiceError):
     db.session.rollback()
     return render_error(400, error.message)
 
 
-def handle_unexpected(error: Exception):  # noqa: ANN201 - a Flask response
+def handle_unexpected(error: Exception):
     # Nothing half-written survives a failed request.
     db.session.rollback()
     return render_error(500)

@@ -22,11 +22,20 @@ from peixun.core.hooks import hooks
 
 # Relations
 ANYONE, USER, SELF, OWNER, MEMBER, SITE_ADMIN = (
-    "anyone", "user", "self", "owner", "member", "site_admin",
+    "anyone",
+    "user",
+    "self",
+    "owner",
+    "member",
+    "site_admin",
 )
 # Roles held in a space (also relations); spaces.models imports these names.
 HOST, GROUP_LEADER, EXPERT, SCHOOL_ADMIN, REGION_ADMIN = (
-    "host", "group_leader", "expert", "school_admin", "region_admin",
+    "host",
+    "group_leader",
+    "expert",
+    "school_admin",
+    "region_admin",
 )
 ROLES = (HOST, GROUP_LEADER, EXPERT, SCHOOL_ADMIN, REGION_ADMIN)
 MANAGERS = frozenset({HOST, SCHOOL_ADMIN, REGION_ADMIN, SITE_ADMIN})
@@ -112,16 +121,21 @@ RULES: dict[str, Rule] = {
     "space.join": _r(USER, when=_joinable, doc="Ask to join an open workshop once."),
     "space.leave": _r(MEMBER, when=_leavable, doc="Leave a workshop or study group."),
     "space.manage_members": _r(
-        GROUP_LEADER, *MANAGERS, when=_kind_in("workshop", "group"),
+        GROUP_LEADER,
+        *MANAGERS,
+        when=_kind_in("workshop", "group"),
         doc="Hosts, group leaders and admins above approve, invite and remove members.",
     ),
     "group.create": _r(
-        *MANAGERS, when=_kind_in("workshop", "school"),
+        *MANAGERS,
+        when=_kind_in("workshop", "school"),
         doc="Hosts and school admins organise study groups.",
     ),
     "membership.respond": _r(SELF, when=_invited, doc="The invited user accepts or declines."),
     "membership.decide": _r(
-        GROUP_LEADER, *MANAGERS, when=_pending_request,
+        GROUP_LEADER,
+        *MANAGERS,
+        when=_pending_request,
         doc="Hosts and admins above approve or reject a join request.",
     ),
     "admin.access": _r(SITE_ADMIN),

@@ -53,6 +53,9 @@ def truncate_cn(value: str | None, length: int = 80) -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
-        date_cn=date_cn, datetime_cn=datetime_cn, ago_cn=ago_cn,
-        count_cn=count_cn, truncate_cn=truncate_cn,
+        date_cn=date_cn,
+        datetime_cn=datetime_cn,
+        ago_cn=ago_cn,
+        count_cn=count_cn,
+        truncate_cn=truncate_cn,
     )

@@ -12,7 +12,11 @@ from peixun.extensions import db
 
 REGION, SCHOOL, WORKSHOP, GROUP, PERSONAL = "region", "school", "workshop", "group", "personal"
 KIND_LABELS = {
-    REGION: "区域社区", SCHOOL: "学校社区", WORKSHOP: "工作坊", GROUP: "研修小组", PERSONAL: "个人空间",
+    REGION: "区域社区",
+    SCHOOL: "学校社区",
+    WORKSHOP: "工作坊",
+    GROUP: "研修小组",
+    PERSONAL: "个人空间",
 }
 # URL prefix of each kind: /r/<slug>, /s/<slug>, /w/<slug>, /g/<slug>; personal is /u/<username>.
 KIND_PREFIX = {REGION: "r", SCHOOL: "s", WORKSHOP: "w", GROUP: "g"}
@@ -23,13 +27,19 @@ REGION_LEVELS = {"province": "省", "city": "市州", "county": "区县"}
 ACTIVE, REQUESTED, INVITED = "active", "requested", "invited"
 
 ROLE_LABELS = {
-    HOST: "坊主", GROUP_LEADER: "研修组长", EXPERT: "学科专家",
-    SCHOOL_ADMIN: "学校管理员", REGION_ADMIN: "区域管理员",
+    HOST: "坊主",
+    GROUP_LEADER: "研修组长",
+    EXPERT: "学科专家",
+    SCHOOL_ADMIN: "学校管理员",
+    REGION_ADMIN: "区域管理员",
 }
 # Which kind of space each role is held in.
 ROLE_KINDS = {
-    HOST: {WORKSHOP}, GROUP_LEADER: {GROUP}, EXPERT: {WORKSHOP, REGION},
-    SCHOOL_ADMIN: {SCHOOL}, REGION_ADMIN: {REGION},
+    HOST: {WORKSHOP},
+    GROUP_LEADER: {GROUP},
+    EXPERT: {WORKSHOP, REGION},
+    SCHOOL_ADMIN: {SCHOOL},
+    REGION_ADMIN: {REGION},
 }
 
 
@@ -118,9 +128,7 @@ class Activity(IdMixin, CreatedMixin, db.Model):
     __table_args__ = (Index("ix_activities_space_created", "space_id", "created_at"),)
 
     space_id: Mapped[int] = mapped_column(ForeignKey("spaces.id", ondelete="CASCADE"))
-    actor_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"), index=True
-    )
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     verb: Mapped[str] = mapped_column(String(32))
     detail: Mapped[str] = mapped_column(String(200), default="")
     target_id: Mapped[int | None] = mapped_column(Integer)

@@ -12,8 +12,18 @@ from peixun.accounts.models import User
 from peixun.core.pagination import Page, paginate
 from peixun.extensions import db
 from peixun.spaces.models import (
-    ACTIVE, GROUP, INVITED, PERSONAL, REGION, REQUESTED, SCHOOL, WORKSHOP, Activity, Membership,
-    RoleAssignment, Space,
+    ACTIVE,
+    GROUP,
+    INVITED,
+    PERSONAL,
+    REGION,
+    REQUESTED,
+    SCHOOL,
+    WORKSHOP,
+    Activity,
+    Membership,
+    RoleAssignment,
+    Space,
 )
 
 ACTIVITY_LIMIT = 15
@@ -25,7 +35,8 @@ def actor_data(user: User) -> dict[str, Any]:
     """Memberships and roles for the policy's Actor: two queries per request."""
     rows = db.session.execute(
         select(Membership.space_id, Membership.state, Space.path)
-        .join(Space, Membership.space_id == Space.id).where(Membership.user_id == user.id)
+        .join(Space, Membership.space_id == Space.id)
+        .where(Membership.user_id == user.id)
     ).all()
     memberships = {row.space_id: row.state for row in rows}
     member_of: set[int] = set()
@@ -45,26 +56,36 @@ def school_choices() -> list[tuple[int, str, str]]:
     """(id, school name, region name) of every school, grouped by region."""
     parent = aliased(Space)
     rows = db.session.execute(
-        select(Space.id, Space.name, parent.name).join(parent, Space.parent_id == parent.id)
-        .where(Space.kind == SCHOOL).order_by(parent.path, Space.name)
+        select(Space.id, Space.name, parent.name)
+        .join(parent, Space.parent_id == parent.id)
+        .where(Space.kind == SCHOOL)
+        .order_by(parent.path, Space.name)
     ).all()
     return [(row[0], row[1], row[2]) for row in rows]
 
 
 def school_id_of(user: User) -> int | None:
-    return db.session.execute(
-        select(Membership.space_id).join(Space, Membership.space_id == Space.id)
-        .where(Membership.user_id == user.id, Space.kind == SCHOOL)
-    ).scalars().first()
+    return (
+        db.session.execute(
+            select(Membership.space_id)
+            .join(Space, Membership.space_id == Space.id)
+            .where(Membership.user_id == user.id, Space.kind == SCHOOL)
+        )
+        .scalars()
+        .first()
+    )
 
 
 def space_by_slug(kind: str, slug: str) -> Space | None:
-    return db.session.execute(select(Space).where(Space.kind == kind, Space.slug == slug)).scalar_one_or_none()
+    return db.session.execute(
+        select(Space).where(Space.kind == kind, Space.slug == slug)
+    ).scalar_one_or_none()
 
 
 def personal_space_of(username: str) -> Space | None:
     return db.session.execute(
-        select(Space).join(User, Space.owner_id == User.id)
+        select(Space)
+        .join(User, Space.owner_id == User.id)
         .where(User.username == username, Space.kind == PERSONAL)
         .options(selectinload(Space.owner))
     ).scalar_one_or_none()
@@ -81,7 +102,8 @@ def ancestors(space: Space) -> list[Space]:
 def _region_members(space: Space) -> Select[Any]:
     """Distinct users who belong to a school or workshop anywhere below a region."""
     below = (
-        select(Membership.user_id).join(Space, Membership.space_id == Space.id)
+        select(Membership.user_id)
+        .join(Space, Membership.space_id == Space.id)
         .where(Space.path.startswith(space.path), Space.kind.in_(MEMBER_KINDS), Membership.state == ACTIVE)
     )
     return select(User).where(User.id.in_(below))
@@ -93,15 +115,20 @@ def member_count(space: Space) -> int:
     if space.kind == REGION:
         statement = _region_members(space).with_only_columns(func.count(User.id))
     else:
-        statement = select(func.count()).select_from(Membership).where(
-            Membership.space_id == space.id, Membership.state == ACTIVE)
+        statement = (
+            select(func.count())
+            .select_from(Membership)
+            .where(Membership.space_id == space.id, Membership.state == ACTIVE)
+        )
     return db.session.execute(statement).scalar_one()
 
 
 def role_holders(space: Space) -> list[tuple[str, User]]:
     rows = db.session.execute(
-        select(RoleAssignment.role, User).join(User, RoleAssignment.user_id == User.id)
-        .where(RoleAssignment.space_id == space.id).order_by(RoleAssignment.role, User.username)
+        select(RoleAssignment.role, User)
+        .join(User, RoleAssignment.user_id == User.id)
+        .where(RoleAssignment.space_id == space.id)
+        .order_by(RoleAssignment.role, User.username)
     ).all()
     return [(row[0], row[1]) for row in rows]
 
@@ -109,11 +136,15 @@ def role_holders(space: Space) -> list[tuple[str, User]]:
 def recent_activity(space_ids: list[int] | set[int], limit: int = ACTIVITY_LIMIT) -> list[Activity]:
     if not space_ids:
         return []
-    return list(db.session.execute(
-        select(Activity).where(Activity.space_id.in_(list(space_ids)))
-        .options(selectinload(Activity.actor), selectinload(Activity.space))
-        .order_by(Activity.created_at.desc(), Activity.id.desc()).limit(limit)
-    ).scalars())
+    return list(
+        db.session.execute(
+            select(Activity)
+            .where(Activity.space_id.in_(list(space_ids)))
+            .options(selectinload(Activity.actor), selectinload(Activity.space))
+            .order_by(Activity.created_at.desc(), Activity.id.desc())
+            .limit(limit)
+        ).scalars()
+    )
 
 
 @dataclass
@@ -124,14 +155,23 @@ class ChildSpace:
 
 def children(space: Space, kinds: tuple[str, ...]) -> dict[str, list[ChildSpace]]:
     """Direct children of a space by kind, each with its member count (two queries)."""
-    rows = list(db.session.execute(
-        select(Space).where(Space.parent_id == space.id, Space.kind.in_(kinds)).order_by(Space.name)
-    ).scalars())
+    rows = list(
+        db.session.execute(
+            select(Space).where(Space.parent_id == space.id, Space.kind.in_(kinds)).order_by(Space.name)
+        ).scalars()
+    )
     ids = [row.id for row in rows]
-    direct = dict(db.session.execute(
-        select(Membership.space_id, func.count()).where(
-            Membership.space_id.in_(ids), Membership.state == ACTIVE).group_by(Membership.space_id)
-    ).all()) if ids else {}
+    direct = (
+        dict(
+            db.session.execute(
+                select(Membership.space_id, func.count())
+                .where(Membership.space_id.in_(ids), Membership.state == ACTIVE)
+                .group_by(Membership.space_id)
+            ).all()
+        )
+        if ids
+        else {}
+    )
     regions = [row for row in rows if row.kind == REGION]
     nested = _region_counts(regions)
     grouped: dict[str, list[ChildSpace]] = {kind: [] for kind in kinds}
@@ -151,7 +191,8 @@ def _region_counts(regions: list[Space]) -> dict[int, int]:
         select(region.id, func.count(distinct(Membership.user_id)))
         .join(below, and_(below.path.startswith(region.path), below.kind.in_(MEMBER_KINDS)))
         .join(Membership, and_(Membership.space_id == below.id, Membership.state == ACTIVE))
-        .where(region.id.in_([r.id for r in regions])).group_by(region.id)
+        .where(region.id.in_([r.id for r in regions]))
+        .group_by(region.id)
     ).all()
     return dict(rows)
 
@@ -162,8 +203,10 @@ def members_page(space: Space, page: int, per_page: int = 40) -> Page:
         statement = _region_members(space).order_by(User.username)
     else:
         statement = (
-            select(User).join(Membership, Membership.user_id == User.id)
-            .where(Membership.space_id == space.id, Membership.state == ACTIVE).order_by(User.username)
+            select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.space_id == space.id, Membership.state == ACTIVE)
+            .order_by(User.username)
         )
     return paginate(statement, page, per_page)
 
@@ -174,17 +217,22 @@ def roles_by_user(space: Space, users: list[User]) -> dict[int, list[str]]:
     found: dict[int, list[str]] = {}
     for user_id, role in db.session.execute(
         select(RoleAssignment.user_id, RoleAssignment.role).where(
-            RoleAssignment.space_id == space.id, RoleAssignment.user_id.in_([u.id for u in users]))
+            RoleAssignment.space_id == space.id, RoleAssignment.user_id.in_([u.id for u in users])
+        )
     ):
         found.setdefault(user_id, []).append(role)
     return found
 
 
 def pending(space: Space, state: str = REQUESTED) -> list[Membership]:
-    return list(db.session.execute(
-        select(Membership).where(Membership.space_id == space.id, Membership.state == state)
-        .options(selectinload(Membership.user)).order_by(Membership.created_at)
-    ).scalars())
+    return list(
+        db.session.execute(
+            select(Membership)
+            .where(Membership.space_id == space.id, Membership.state == state)
+            .options(selectinload(Membership.user))
+            .order_by(Membership.created_at)
+        ).scalars()
+    )
 
 
 @dataclass
@@ -205,8 +253,10 @@ def home(user: User, member_of: set[int]) -> Home:
     data = Home()
     data.personal = db.session.execute(select(Space).where(Space.owner_id == user.id)).scalar_one_or_none()
     rows = db.session.execute(
-        select(Membership).where(Membership.user_id == user.id)
-        .options(selectinload(Membership.space)).order_by(Membership.created_at)
+        select(Membership)
+        .where(Membership.user_id == user.id)
+        .options(selectinload(Membership.space))
+        .order_by(Membership.created_at)
     ).scalars()
     for found in rows:
         space = found.space
@@ -222,18 +272,22 @@ def home(user: User, member_of: set[int]) -> Home:
             data.groups.append(space)
     region_ids = set(member_of)
     if region_ids:
-        data.regions = list(db.session.execute(
-            select(Space).where(Space.id.in_(region_ids), Space.kind == REGION).order_by(Space.path)
-        ).scalars())
+        data.regions = list(
+            db.session.execute(
+                select(Space).where(Space.id.in_(region_ids), Space.kind == REGION).order_by(Space.path)
+            ).scalars()
+        )
     shown = set(member_of) | ({data.personal.id} if data.personal else set())
     data.activity = recent_activity(shown)
     return data
 
 
 def top_regions() -> list[Space]:
-    return list(db.session.execute(
-        select(Space).where(Space.kind == REGION, Space.parent_id.is_(None)).order_by(Space.name)
-    ).scalars())
+    return list(
+        db.session.execute(
+            select(Space).where(Space.kind == REGION, Space.parent_id.is_(None)).order_by(Space.name)
+        ).scalars()
+    )
 
 
 def site_counts() -> dict[str, int]:

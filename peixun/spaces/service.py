@@ -10,8 +10,23 @@ from peixun.accounts.models import User
 from peixun.core.errors import ServiceError
 from peixun.extensions import db
 from peixun.spaces.models import (
-    ACTIVE, GROUP, GROUP_LEADER, HOST, INVITED, PERSONAL, REGION, REGION_LEVELS, REQUESTED,
-    ROLE_KINDS, ROLE_LABELS, SCHOOL, WORKSHOP, Activity, Membership, RoleAssignment, Space,
+    ACTIVE,
+    GROUP,
+    GROUP_LEADER,
+    HOST,
+    INVITED,
+    PERSONAL,
+    REGION,
+    REGION_LEVELS,
+    REQUESTED,
+    ROLE_KINDS,
+    ROLE_LABELS,
+    SCHOOL,
+    WORKSHOP,
+    Activity,
+    Membership,
+    RoleAssignment,
+    Space,
 )
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
@@ -19,9 +34,18 @@ SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
 PARENT_KINDS = {REGION: {REGION, None}, SCHOOL: {REGION}, WORKSHOP: {REGION}, GROUP: {WORKSHOP, SCHOOL}}
 
 
-def record(space: Space, actor: User | None, verb: str, detail: str = "", target_id: int | None = None) -> None:
-    db.session.add(Activity(space_id=space.id, actor_id=actor.id if actor else None,
-                            verb=verb, detail=detail[:200], target_id=target_id))
+def record(
+    space: Space, actor: User | None, verb: str, detail: str = "", target_id: int | None = None
+) -> None:
+    db.session.add(
+        Activity(
+            space_id=space.id,
+            actor_id=actor.id if actor else None,
+            verb=verb,
+            detail=detail[:200],
+            target_id=target_id,
+        )
+    )
 
 
 def _check_slug(kind: str, slug: str, current: Space | None = None) -> str:
@@ -50,11 +74,12 @@ def _place(space: Space, parent: Space | None) -> None:
         for child in db.session.execute(
             select(Space).where(Space.path.startswith(old_path), Space.id != space.id)
         ).scalars():
-            child.path = space.path + child.path[len(old_path):]
+            child.path = space.path + child.path[len(old_path) :]
 
 
-def create_space(kind: str, name: str, slug: str, parent: Space | None, *, commit: bool = True,
-                 **fields: object) -> Space:
+def create_space(
+    kind: str, name: str, slug: str, parent: Space | None, *, commit: bool = True, **fields: object
+) -> Space:
     """Create a region, school, workshop or study group under `parent`."""
     name = (name or "").strip()
     if not name or len(name) > 80:
@@ -90,8 +115,15 @@ def create_group(actor: User, parent: Space, name: str, leader: User) -> Space:
     count = db.session.execute(
         select(func.count()).select_from(Space).where(Space.parent_id == parent.id, Space.kind == GROUP)
     ).scalar_one()
-    group = create_space(GROUP, name, f"{parent.slug}-g{count + 1}-{parent.id}", parent, commit=False,
-                         subject=parent.subject, stage=parent.stage)
+    group = create_space(
+        GROUP,
+        name,
+        f"{parent.slug}-g{count + 1}-{parent.id}",
+        parent,
+        commit=False,
+        subject=parent.subject,
+        stage=parent.stage,
+    )
     db.session.add(Membership(space_id=group.id, user_id=leader.id, state=ACTIVE))
     db.session.add(RoleAssignment(space_id=group.id, user_id=leader.id, role=GROUP_LEADER))
     record(parent, actor, "group.created", group.name, group.id)
@@ -100,6 +132,7 @@ def create_group(actor: User, parent: Space, name: str, leader: User) -> Space:
 
 
 # --- personal spaces and schools (called from accounts through hooks) ---------------
+
 
 def ensure_personal_space(user: User, school_id: int | None = None) -> Space:
     space = db.session.execute(select(Space).where(Space.owner_id == user.id)).scalar_one_or_none()
@@ -114,10 +147,15 @@ def ensure_personal_space(user: User, school_id: int | None = None) -> Space:
 
 
 def school_membership(user: User) -> Membership | None:
-    return db.session.execute(
-        select(Membership).join(Space, Membership.space_id == Space.id)
-        .where(Membership.user_id == user.id, Space.kind == SCHOOL)
-    ).scalars().first()
+    return (
+        db.session.execute(
+            select(Membership)
+            .join(Space, Membership.space_id == Space.id)
+            .where(Membership.user_id == user.id, Space.kind == SCHOOL)
+        )
+        .scalars()
+        .first()
+    )
 
 
 def set_school(user: User, school_id: int | None) -> None:
@@ -138,6 +176,7 @@ def set_school(user: User, school_id: int | None) -> None:
 
 # --- workshop and group membership --------------------------------------------------
 
+
 def membership(user: User, space: Space) -> Membership | None:
     return db.session.execute(
         select(Membership).where(Membership.user_id == user.id, Membership.space_id == space.id)
@@ -147,6 +186,23 @@ def membership(user: User, space: Space) -> Membership | None:
 def is_member(user: User, space: Space) -> bool:
     found = membership(user, space)
     return found is not None and found.state == ACTIVE
+
+
+def add_member(actor: User | None, space: Space, user: User, *, commit: bool = True) -> Membership:
+    """Make `user` an active member of a workshop or group at once (roster, demo, admin)."""
+    found = membership(user, space)
+    if found is None:
+        found = Membership(
+            space_id=space.id, user_id=user.id, state=ACTIVE, invited_by_id=actor.id if actor else None
+        )
+        db.session.add(found)
+    elif found.state == ACTIVE:
+        return found
+    found.state = ACTIVE
+    record(space, user, "member.joined")
+    if commit:
+        db.session.commit()
+    return found
 
 
 def request_to_join(user: User, workshop: Space) -> Membership:
@@ -201,7 +257,8 @@ def respond_to_invitation(found: Membership, accept: bool) -> None:
 
 def _host_count(space: Space) -> int:
     return db.session.execute(
-        select(func.count()).select_from(RoleAssignment)
+        select(func.count())
+        .select_from(RoleAssignment)
         .where(RoleAssignment.space_id == space.id, RoleAssignment.role == HOST)
     ).scalar_one()
 
@@ -217,12 +274,13 @@ def remove_member(actor: User, space: Space, user: User) -> None:
     roles = user_roles_in(user, space)
     if HOST in roles and _host_count(space) <= 1:
         raise ServiceError("工作坊至少需要一位坊主：请先任命另一位坊主。")
-    affected = [space.id, *db.session.execute(
-        select(Space.id).where(Space.parent_id == space.id)).scalars()]
-    db.session.execute(delete(Membership).where(
-        Membership.user_id == user.id, Membership.space_id.in_(affected)))
-    db.session.execute(delete(RoleAssignment).where(
-        RoleAssignment.user_id == user.id, RoleAssignment.space_id.in_(affected)))
+    affected = [space.id, *db.session.execute(select(Space.id).where(Space.parent_id == space.id)).scalars()]
+    db.session.execute(
+        delete(Membership).where(Membership.user_id == user.id, Membership.space_id.in_(affected))
+    )
+    db.session.execute(
+        delete(RoleAssignment).where(RoleAssignment.user_id == user.id, RoleAssignment.space_id.in_(affected))
+    )
     if found.state == ACTIVE:
         record(space, user, "member.left" if actor.id == user.id else "member.removed")
     db.session.commit()
@@ -230,10 +288,15 @@ def remove_member(actor: User, space: Space, user: User) -> None:
 
 # --- roles --------------------------------------------------------------------------
 
+
 def user_roles_in(user: User, space: Space) -> set[str]:
-    return set(db.session.execute(
-        select(RoleAssignment.role).where(RoleAssignment.user_id == user.id, RoleAssignment.space_id == space.id)
-    ).scalars())
+    return set(
+        db.session.execute(
+            select(RoleAssignment.role).where(
+                RoleAssignment.user_id == user.id, RoleAssignment.space_id == space.id
+            )
+        ).scalars()
+    )
 
 
 def appoint(actor: User | None, space: Space, user: User, role: str, *, commit: bool = True) -> None:
@@ -257,8 +320,13 @@ def appoint(actor: User | None, space: Space, user: User, role: str, *, commit: 
 def revoke(space: Space, user: User, role: str) -> None:
     if role == HOST and _host_count(space) <= 1:
         raise ServiceError("工作坊至少需要一位坊主。", "role")
-    result = db.session.execute(delete(RoleAssignment).where(
-        RoleAssignment.space_id == space.id, RoleAssignment.user_id == user.id, RoleAssignment.role == role))
+    result = db.session.execute(
+        delete(RoleAssignment).where(
+            RoleAssignment.space_id == space.id,
+            RoleAssignment.user_id == user.id,
+            RoleAssignment.role == role,
+        )
+    )
     if not result.rowcount:
         raise ServiceError("该用户没有这个角色。", "role")
     db.session.commit()

@@ -14,7 +14,14 @@ from peixun.core.policy import current_actor, forget_actor, require
 from peixun.spaces import queries, service
 from peixun.spaces.forms import GroupForm, InviteForm
 from peixun.spaces.models import (
-    GROUP, KIND_PREFIX, PREFIX_KIND, REGION, SCHOOL, WORKSHOP, Membership, Space,
+    GROUP,
+    KIND_PREFIX,
+    PREFIX_KIND,
+    REGION,
+    SCHOOL,
+    WORKSHOP,
+    Membership,
+    Space,
 )
 
 bp = Blueprint("spaces", __name__)
@@ -46,24 +53,25 @@ def _user() -> User:
     return current_user._get_current_object()
 
 
-def _done(space: Space, message: str, endpoint: str = "spaces.space_home"):  # noqa: ANN202
+def _done(space: Space, message: str, endpoint: str = "spaces.space_home"):
     forget_actor()
     flash(message, "success")
     return redirect(space_url(space, endpoint))
 
 
 @bp.route("/")
-def home():  # noqa: ANN201
+def home():
     require("site.view")
     if not current_user.is_authenticated:
-        return render_template("spaces/welcome.html", regions=queries.top_regions(),
-                               counts=queries.site_counts())
+        return render_template(
+            "spaces/welcome.html", regions=queries.top_regions(), counts=queries.site_counts()
+        )
     data = queries.home(_user(), current_actor().member_of)
     return render_template("spaces/home.html", home=data)
 
 
 @bp.route("/u/<username>")
-def personal(username: str):  # noqa: ANN201
+def personal(username: str):
     space = queries.personal_space_of(username[:64])
     if space is None:
         abort(404)
@@ -73,38 +81,47 @@ def personal(username: str):  # noqa: ANN201
 
 
 @bp.route(SPACE)
-def space_home(prefix: str, slug: str):  # noqa: ANN201
+def space_home(prefix: str, slug: str):
     space = load_space(prefix, slug)
     require("space.view", space)
     return render_template(
-        "spaces/space.html", space=space, crumbs=queries.ancestors(space), tab="home",
-        members=queries.member_count(space), roles=queries.role_holders(space),
+        "spaces/space.html",
+        space=space,
+        crumbs=queries.ancestors(space),
+        tab="home",
+        members=queries.member_count(space),
+        roles=queries.role_holders(space),
         children=queries.children(space, CHILD_KINDS[space.kind]),
         activity=queries.recent_activity([space.id]),
     )
 
 
 @bp.route(SPACE + "/<any(threads,resources,briefs,lessons):tab>")
-def space_tab(prefix: str, slug: str, tab: str):  # noqa: ANN201
+def space_tab(prefix: str, slug: str, tab: str):
     space = load_space(prefix, slug)
     require("space.view", space)
-    return render_template("spaces/tab.html", space=space, crumbs=queries.ancestors(space), tab=tab,
-                           tab_label=TABS[tab])
+    return render_template(
+        "spaces/tab.html", space=space, crumbs=queries.ancestors(space), tab=tab, tab_label=TABS[tab]
+    )
 
 
 @bp.route(SPACE + "/members")
-def members(prefix: str, slug: str):  # noqa: ANN201
+def members(prefix: str, slug: str):
     space = load_space(prefix, slug)
     require("space.view", space)
     page = queries.members_page(space, page_arg())
     return render_template(
-        "spaces/members.html", space=space, crumbs=queries.ancestors(space), tab="members", page=page,
+        "spaces/members.html",
+        space=space,
+        crumbs=queries.ancestors(space),
+        tab="members",
+        page=page,
         roles=queries.roles_by_user(space, page.items),
     )
 
 
 @bp.route(SPACE + "/join", methods=["POST"])
-def join(prefix: str, slug: str):  # noqa: ANN201
+def join(prefix: str, slug: str):
     space = load_space(prefix, slug)
     require("space.join", space)
     service.request_to_join(_user(), space)
@@ -112,7 +129,7 @@ def join(prefix: str, slug: str):  # noqa: ANN201
 
 
 @bp.route(SPACE + "/leave", methods=["POST"])
-def leave(prefix: str, slug: str):  # noqa: ANN201
+def leave(prefix: str, slug: str):
     space = load_space(prefix, slug)
     require("space.leave", space)
     service.remove_member(_user(), space, _user())
@@ -120,7 +137,7 @@ def leave(prefix: str, slug: str):  # noqa: ANN201
 
 
 @bp.route(SPACE + "/members/manage", methods=["GET", "POST"])
-def manage_members(prefix: str, slug: str):  # noqa: ANN201
+def manage_members(prefix: str, slug: str):
     space = load_space(prefix, slug)
     require("space.manage_members", space)
     form = InviteForm()
@@ -136,22 +153,28 @@ def manage_members(prefix: str, slug: str):  # noqa: ANN201
             message = "已加入小组。" if space.kind == GROUP else f"已向 {user.display_name} 发出邀请。"
             return _done(space, message, "spaces.manage_members")
     return render_template(
-        "spaces/manage.html", space=space, crumbs=queries.ancestors(space), tab="members", form=form,
-        requests=queries.pending(space), invitations=queries.pending(space, "invited"),
+        "spaces/manage.html",
+        space=space,
+        crumbs=queries.ancestors(space),
+        tab="members",
+        form=form,
+        requests=queries.pending(space),
+        invitations=queries.pending(space, "invited"),
     ), 400 if form.errors else 200
 
 
 @bp.route("/membership/<int:membership_id>/<any(approve,reject):decision>", methods=["POST"])
-def decide(membership_id: int, decision: str):  # noqa: ANN201
+def decide(membership_id: int, decision: str):
     found = get_or_404(Membership, membership_id)
     require("membership.decide", found)
     service.decide_request(_user(), found, decision == "approve")
-    return _done(found.space, "已批准加入。" if decision == "approve" else "已拒绝申请。",
-                 "spaces.manage_members")
+    return _done(
+        found.space, "已批准加入。" if decision == "approve" else "已拒绝申请。", "spaces.manage_members"
+    )
 
 
 @bp.route("/membership/<int:membership_id>/<any(accept,decline):answer>", methods=["POST"])
-def respond(membership_id: int, answer: str):  # noqa: ANN201
+def respond(membership_id: int, answer: str):
     found = get_or_404(Membership, membership_id)
     require("membership.respond", found)
     space = found.space
@@ -164,7 +187,7 @@ def respond(membership_id: int, answer: str):  # noqa: ANN201
 
 
 @bp.route(SPACE + "/members/<int:user_id>/remove", methods=["POST"])
-def remove(prefix: str, slug: str, user_id: int):  # noqa: ANN201
+def remove(prefix: str, slug: str, user_id: int):
     space = load_space(prefix, slug)
     require("space.manage_members", space)
     user = get_or_404(User, user_id)
@@ -173,7 +196,7 @@ def remove(prefix: str, slug: str, user_id: int):  # noqa: ANN201
 
 
 @bp.route(SPACE + "/groups/new", methods=["GET", "POST"])
-def new_group(prefix: str, slug: str):  # noqa: ANN201
+def new_group(prefix: str, slug: str):
     space = load_space(prefix, slug)
     require("group.create", space)
     form = GroupForm()
@@ -187,5 +210,6 @@ def new_group(prefix: str, slug: str):  # noqa: ANN201
             getattr(form, error.field or "name").errors = [error.message]
         else:
             return _done(group, f"研修小组“{group.name}”已建立。")
-    return render_template("spaces/group_form.html", space=space, crumbs=queries.ancestors(space),
-                           tab="home", form=form), 400 if form.errors else 200
+    return render_template(
+        "spaces/group_form.html", space=space, crumbs=queries.ancestors(space), tab="home", form=form
+    ), 400 if form.errors else 200

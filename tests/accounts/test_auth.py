@@ -42,21 +42,34 @@ def test_disabled_account_cannot_log_in(client):
 def test_next_is_followed_only_on_this_site(client):
     make_user("zhangli")
     token = csrf_token(client, "/login")
-    ok = client.post("/login?next=/account/profile",
-                     data={"username": "zhangli", "password": PASSWORD, "csrf_token": token})
+    ok = client.post(
+        "/login?next=/account/profile",
+        data={"username": "zhangli", "password": PASSWORD, "csrf_token": token},
+    )
     assert ok.location == "/account/profile"
 
 
 def test_open_redirects_are_refused(app):
-    hostile = ["//evil.example", "/\\evil.example", "/\t/evil.example", "https:evil.example",
-               "http:///evil.example", "https://evil.example/", "/ok\r\nSet-Cookie: x=1", "javascript:alert(1)"]
+    hostile = [
+        "//evil.example",
+        "/\\evil.example",
+        "/\t/evil.example",
+        "https:evil.example",
+        "http:///evil.example",
+        "https://evil.example/",
+        "/ok\r\nSet-Cookie: x=1",
+        "javascript:alert(1)",
+    ]
     for target in hostile:
         client = app.test_client()
         make_user(f"u{abs(hash(target)) % 10**8}")
         username = db.session.execute(db.select(User.username).order_by(User.id.desc())).scalar()
         token = csrf_token(client, "/login")
-        response = client.post("/login", query_string={"next": target},
-                               data={"username": username, "password": PASSWORD, "csrf_token": token})
+        response = client.post(
+            "/login",
+            query_string={"next": target},
+            data={"username": username, "password": PASSWORD, "csrf_token": token},
+        )
         assert response.status_code == 302, target
         assert response.location == "/", target
 
@@ -117,8 +130,11 @@ def test_secure_cookie_flag_when_configured(app, client):
     assert all("Secure" in c for c in cookies if c.startswith(("peixun_session", "peixun_remember")))
 
 
-THROTTLED = {"RATELIMIT_ENABLED": True, "LOGIN_LIMIT_PER_ACCOUNT": "3 per minute",
-             "LOGIN_LIMIT_PER_ADDRESS": "5 per minute"}
+THROTTLED = {
+    "RATELIMIT_ENABLED": True,
+    "LOGIN_LIMIT_PER_ACCOUNT": "3 per minute",
+    "LOGIN_LIMIT_PER_ADDRESS": "5 per minute",
+}
 
 
 @pytest.mark.parametrize("settings", [THROTTLED], indirect=True)
@@ -153,8 +169,14 @@ def test_register_creates_account_personal_space_and_school(client, get_page):
     school = make_school(name="兴义市第八中学")
     soup = get_page("/register")
     assert soup.find("optgroup") is not None
-    data = {"username": "wangfang", "real_name": "王芳", "password": "secret-pass-1",
-            "confirm": "secret-pass-1", "school": str(school.id), "csrf_token": csrf_token(client, "/register")}
+    data = {
+        "username": "wangfang",
+        "real_name": "王芳",
+        "password": "secret-pass-1",
+        "confirm": "secret-pass-1",
+        "school": str(school.id),
+        "csrf_token": csrf_token(client, "/register"),
+    }
     response = client.post("/register", data=data)
     assert response.status_code == 302
     home = client.get("/").get_data(as_text=True)
@@ -174,8 +196,14 @@ def test_register_rejects_bad_input_with_chinese_errors(client):
         ({"school": "abc"}, "请选择列表中的学校"),
     ]
     for change, message in cases:
-        data = {"username": "newuser", "real_name": "新老师", "password": "secret-pass-1",
-                "confirm": "secret-pass-1", "school": "", **change}
+        data = {
+            "username": "newuser",
+            "real_name": "新老师",
+            "password": "secret-pass-1",
+            "confirm": "secret-pass-1",
+            "school": "",
+            **change,
+        }
         data["csrf_token"] = csrf_token(client, "/register")
         response = client.post("/register", data=data)
         assert response.status_code == 400, change
@@ -184,7 +212,13 @@ def test_register_rejects_bad_input_with_chinese_errors(client):
 
 
 def test_real_name_is_cleaned_of_control_and_bidi_characters(client):
-    data = {"username": "newuser", "real_name": "王\u202e芳\u200b", "password": "secret-pass-1",
-            "confirm": "secret-pass-1", "school": "", "csrf_token": csrf_token(client, "/register")}
+    data = {
+        "username": "newuser",
+        "real_name": "王\u202e芳\u200b",
+        "password": "secret-pass-1",
+        "confirm": "secret-pass-1",
+        "school": "",
+        "csrf_token": csrf_token(client, "/register"),
+    }
     assert client.post("/register", data=data).status_code == 302
     assert db.session.execute(db.select(User.real_name)).scalar() == "王芳"

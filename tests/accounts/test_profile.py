@@ -10,8 +10,12 @@ from tests.factories import PASSWORD, make_school, make_user
 
 
 def _change(client, current: str, new: str, confirm: str | None = None):
-    data = {"current_password": current, "new_password": new, "confirm": confirm or new,
-            "csrf_token": csrf_token(client, "/account/password")}
+    data = {
+        "current_password": current,
+        "new_password": new,
+        "confirm": confirm or new,
+        "csrf_token": csrf_token(client, "/account/password"),
+    }
     return client.post("/account/password", data=data)
 
 
@@ -58,12 +62,23 @@ def test_edit_profile(client, login_as, get_page):
     user = make_user("zhangli", "张丽")
     login_as(user)
     get_page("/account/profile")
-    data = {"real_name": "张丽华", "subject": "数学", "stage": "初中", "school": str(school.id),
-            "bio": "从事初中数学教学十年。", "csrf_token": csrf_token(client, "/account/profile")}
+    data = {
+        "real_name": "张丽华",
+        "subject": "数学",
+        "stage": "初中",
+        "school": str(school.id),
+        "bio": "从事初中数学教学十年。",
+        "csrf_token": csrf_token(client, "/account/profile"),
+    }
     response = client.post("/account/profile", data=data)
     assert response.status_code == 302 and response.location == "/u/zhangli"
     page = get_page("/u/zhangli").get_text()
-    assert "张丽华" in page and "初中数学" in page and "从事初中数学教学十年" in page and "兴仁县民族中学" in page
+    assert (
+        "张丽华" in page
+        and "初中数学" in page
+        and "从事初中数学教学十年" in page
+        and "兴仁县民族中学" in page
+    )
     # The form shows the saved school next time.
     selected = get_page("/account/profile").find("option", selected=True, value=str(school.id))
     assert selected is not None
@@ -76,8 +91,15 @@ def test_edit_profile(client, login_as, get_page):
 def test_edit_profile_rejects_bad_values(client, login_as):
     login_as(make_user("zhangli", "张丽"))
     for change in ({"subject": "炼金术"}, {"stage": "大学"}, {"real_name": ""}, {"bio": "长" * 501}):
-        data = {"real_name": "张丽", "subject": "", "stage": "", "school": "", "bio": "", **change,
-                "csrf_token": csrf_token(client, "/account/profile")}
+        data = {
+            "real_name": "张丽",
+            "subject": "",
+            "stage": "",
+            "school": "",
+            "bio": "",
+            **change,
+            "csrf_token": csrf_token(client, "/account/profile"),
+        }
         assert client.post("/account/profile", data=data).status_code == 400, change
     assert db.session.execute(db.select(User.real_name)).scalar() == "张丽"
 
@@ -106,8 +128,18 @@ def test_user_create_command(app):
     assert again.exit_code != 0 and "已被使用" in again.output
     short = runner.invoke(args=["user", "create", "other", "--password", "short"])
     assert short.exit_code != 0
-    kept = runner.invoke(args=["user", "create", "plain", "--password", "long-enough-1", "--keep-password",
-                               "--real-name", "普通老师"])
+    kept = runner.invoke(
+        args=[
+            "user",
+            "create",
+            "plain",
+            "--password",
+            "long-enough-1",
+            "--keep-password",
+            "--real-name",
+            "普通老师",
+        ]
+    )
     assert kept.exit_code == 0
     plain = service.find_user("plain")
     assert not plain.is_admin and not plain.must_change_password and plain.real_name == "普通老师"

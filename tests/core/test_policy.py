@@ -11,8 +11,19 @@ from peixun.spaces import service
 from peixun.spaces.models import INVITED, REQUESTED, Membership
 from tests.factories import add_member, appoint, make_admin, make_group, make_region, make_school, make_user
 
-ACTORS = ["guest", "outsider", "member", "host", "leader", "expert", "school_admin", "region_admin",
-          "other_host", "admin", "disabled_host"]
+ACTORS = [
+    "guest",
+    "outsider",
+    "member",
+    "host",
+    "leader",
+    "expert",
+    "school_admin",
+    "region_admin",
+    "other_host",
+    "admin",
+    "disabled_host",
+]
 
 
 @pytest.fixture
@@ -22,7 +33,9 @@ def world(app):
     county = make_region("兴义市", parent=city)
     other_county = make_region("兴仁县", parent=city)
     school = make_school(county)
-    people = {name: make_user(name.replace("_", "") + "x") for name in ACTORS if name not in {"guest", "admin"}}
+    people = {
+        name: make_user(name.replace("_", "") + "x") for name in ACTORS if name not in {"guest", "admin"}
+    }
     people["admin"] = make_admin()
     host = people["host"]
     from tests.factories import make_workshop
@@ -43,8 +56,15 @@ def world(app):
     db.session.commit()
     people["guest"] = None
     return {
-        "people": people, "city": city, "county": county, "school": school, "workshop": workshop,
-        "group": group, "other_workshop": other_workshop, "requested": requested, "invited": invited,
+        "people": people,
+        "city": city,
+        "county": county,
+        "school": school,
+        "workshop": workshop,
+        "group": group,
+        "other_workshop": other_workshop,
+        "requested": requested,
+        "invited": invited,
         "personal": service.ensure_personal_space(people["member"]),
     }
 
@@ -68,8 +88,11 @@ MATRIX = [
     ("space.edit", "personal", {"member", "admin"}),
     ("space.edit", "group", {"host", "region_admin", "admin"}),
     ("space.join", "workshop", {"school_admin", "region_admin", "other_host", "expert", "admin"}),
-    ("space.join", "other_workshop", {"member", "host", "leader", "school_admin", "region_admin", "expert",
-                                      "admin"}),
+    (
+        "space.join",
+        "other_workshop",
+        {"member", "host", "leader", "school_admin", "region_admin", "expert", "admin"},
+    ),
     ("space.join", "school", set()),
     ("space.leave", "workshop", {"member", "host", "leader"}),
     ("space.leave", "group", {"leader"}),
@@ -89,12 +112,15 @@ MATRIX = [
 
 
 def test_matrix_covers_every_rule():
-    assert {action for action, _, _ in MATRIX} | {"account.register", "account.edit", "user.view",
-                                                  "user.disable"} == set(RULES)
+    assert {action for action, _, _ in MATRIX} | {
+        "account.register",
+        "account.edit",
+        "user.view",
+        "user.disable",
+    } == set(RULES)
 
 
-@pytest.mark.parametrize(("action", "target", "allowed"), MATRIX,
-                         ids=[f"{a}-{t}" for a, t, _ in MATRIX])
+@pytest.mark.parametrize(("action", "target", "allowed"), MATRIX, ids=[f"{a}-{t}" for a, t, _ in MATRIX])
 def test_role_action_matrix(world, action, target, allowed):
     obj = world[target] if target else None
     granted = {name for name in ACTORS if can(load_actor(world["people"][name]), action, obj)}

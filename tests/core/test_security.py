@@ -1,0 +1,109 @@
+"""Security headers, safe redirects and the Chinese error pages."""
+
+from __future__ import annotations
+
+import pytest
+from flask import abort
+
+from peixun.core.security import is_safe_next
+from tests.factories import make_user
+
+
+def test_security_headers_on_every_page(client):
+    for url in ("/", "/login", "/no-such-page"):
+        headers = client.get(url).headers
+        csp = headers["Content-Security-Policy"]
+        assert "script-src 'self'" in csp and "'unsafe-inline'" not in csp
+        assert "frame-ancestors 'none'" in csp and "object-src 'none'" in csp
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Referrer-Policy"] == "same-origin"
+        assert headers["X-Frame-Options"] == "DENY"
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example",
+        "/\\evil.example",
+        "/\t/evil.example",
+        "https:evil.example",
+        "http:///evil.example",
+        "https://evil.example",
+        "javascript:alert(1)",
+        "/ok\r\nX: y",
+        "",
+        None,
+        "evil.example",
+        "/\u202eabc",
+        "/" + "a" * 3000,
+    ],
+)
+def test_unsafe_next_targets(target):
+    assert not is_safe_next(target)
+
+
+@pytest.mark.parametrize("target", ["/", "/account/profile", "/w/ws-1/members?page=2", "/u/zhangli#top"])
+def test_safe_next_targets(target):
+    assert is_safe_next(target)
+
+
+def test_405_is_chinese_with_allow_header(client):
+    response = client.get("/logout")
+    assert response.status_code == 405
+    assert "请求方式不支持" in response.get_data(as_text=True)
+    assert "POST" in response.headers["Allow"]
+
+
+def test_413_for_oversized_request(app, client):
+    app.config["MAX_CONTENT_LENGTH"] = 1024
+    response = client.post("/login", data={"username": "x" * 5000, "password": "y"})
+    assert response.status_code == 413
+    assert "内容过大" in response.get_data(as_text=True)
+
+
+def test_500_page_is_chinese_and_rolls_back(app, client):
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    @app.get("/boom-test")
+    def boom():
+        raise RuntimeError("boom")
+
+    from peixun.core.errors import handle_unexpected
+
+    app.register_error_handler(Exception, handle_unexpected)
+    response = client.get("/boom-test")
+    assert response.status_code == 500
+    assert "服务器出错了" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("code", "text"), [(400, "请求有误"), (403, "没有权限"), (404, "页面不存在"), (429, "操作过于频繁")]
+)
+def test_error_pages_are_chinese(app, client, code, text):
+    @app.get(f"/abort-test-{code}")
+    def aborter():
+        abort(code)
+
+    response = client.get(f"/abort-test-{code}")
+    assert response.status_code == code
+    body = response.get_data(as_text=True)
+    assert text in body and '<html lang="zh-CN">' in body
+
+
+def test_forbidden_action_is_403_for_users_and_login_for_guests(client, login_as):
+    assert client.get("/admin/").location.startswith("/login?next=")
+    login_as(make_user("zhangli"))
+    response = client.get("/admin/")
+    assert response.status_code == 403 and "没有权限" in response.get_data(as_text=True)
+
+
+def test_session_cookie_flags(client):
+    make_user("zhangli")
+    from tests.conftest import csrf_token
+
+    token = csrf_token(client, "/login")
+    response = client.post(
+        "/login", data={"username": "zhangli", "password": "password123", "csrf_token": token}
+    )
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("peixun_session="))
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
