@@ -1,0 +1,162 @@
+"""The demo community: its shape, its named logins and their roles, and loading only once."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from peixun.accounts.models import User
+from peixun.accounts.service import find_user
+from peixun.core.policy import EXPERT, GROUP_LEADER, HOST, REGION_ADMIN, SCHOOL_ADMIN, load_actor
+from peixun.core.policy import can as policy_can
+from peixun.demo import data
+from peixun.demo.builder import load_demo
+from peixun.extensions import db
+from peixun.spaces.models import (
+    ACTIVE,
+    GROUP,
+    INVITED,
+    REGION,
+    REQUESTED,
+    SCHOOL,
+    WORKSHOP,
+    Membership,
+    RoleAssignment,
+    Space,
+)
+
+# The one role each demo login holds (the site admin holds none: is_admin is her role).
+ROLES = {
+    "admin": None,
+    "region": REGION_ADMIN,
+    "school": SCHOOL_ADMIN,
+    "host": HOST,
+    "leader": GROUP_LEADER,
+    "expert": EXPERT,
+    "teacher": None,
+}
+
+
+def _space(kind: str, slug: str) -> Space:
+    return db.session.execute(select(Space).where(Space.kind == kind, Space.slug == slug)).scalar_one()
+
+
+def _count(statement) -> int:
+    return db.session.execute(statement).scalar_one()
+
+
+def _row_counts() -> dict[str, int]:
+    return {
+        table.name: _count(select(func.count()).select_from(table)) for table in db.metadata.sorted_tables
+    }
+
+
+def _members(space: Space, state: str = ACTIVE) -> int:
+    return _count(
+        select(func.count())
+        .select_from(Membership)
+        .where(Membership.space_id == space.id, Membership.state == state)
+    )
+
+
+def test_load_builds_the_programme_once(app):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["demo", "load"])
+    assert first.exit_code == 0, first.output
+    assert "workshops): 10" in first.output
+
+    city = _space(REGION, "qianxinan")
+    assert city.parent is not None and city.parent.slug == "guizhou"
+    districts = db.session.execute(select(Space).where(Space.parent_id == city.id)).scalars().all()
+    assert {d.name for d in districts} == {d.region.name for d in data.DISTRICTS}
+    assert len(districts) == 9 and all(d.region_level == "county" and d.description for d in districts)
+    schools = db.session.execute(select(Space).where(Space.kind == SCHOOL)).scalars().all()
+    assert len(schools) >= 27 and all(s.parent_id in {d.id for d in districts} for s in schools)
+
+    workshops = db.session.execute(select(Space).where(Space.kind == WORKSHOP)).scalars().all()
+    assert len(workshops) == 10
+    assert {w.subject for w in workshops} == {"语文", "数学", "英语"}
+    for workshop in workshops:
+        hosts = _count(
+            select(func.count())
+            .select_from(RoleAssignment)
+            .where(RoleAssignment.space_id == workshop.id, RoleAssignment.role == HOST)
+        )
+        groups = db.session.execute(
+            select(Space).where(Space.parent_id == workshop.id, Space.kind == GROUP)
+        ).scalars()
+        assert 1 <= hosts <= 2 and 45 <= _members(workshop) <= 60, workshop.name
+        for group in groups:
+            assert 6 <= _members(group) <= 9, group.name
+
+    users = _count(select(func.count()).select_from(User))
+    assert 500 <= users <= 520
+    teachers = db.session.execute(select(User).where(User.username.like("teacher%"))).scalars().all()
+    in_school = set(
+        db.session.execute(
+            select(Membership.user_id)
+            .join(Space, Membership.space_id == Space.id)
+            .where(Space.kind == SCHOOL)
+        ).scalars()
+    )
+    assert all(t.id in in_school and t.subject and t.stage for t in teachers)
+    assert len({t.real_name for t in teachers}) == len(teachers)
+
+    workshop = _space(WORKSHOP, data.FIRST_WORKSHOP.slug)
+    assert _members(workshop, REQUESTED) >= 2 and _members(workshop, INVITED) >= 1
+    assert _members(_space(WORKSHOP, data.SECOND_WORKSHOP.slug), INVITED) == 1
+
+    before = _row_counts()
+    again = runner.invoke(args=["demo", "load"])
+    assert again.exit_code == 0 and "already has data" in again.output
+    assert load_demo(app.config["DEMO_PASSWORD"]) is None
+    assert _row_counts() == before
+
+
+def test_each_demo_login_signs_in_and_holds_its_role(app, client, login_as, get_page):
+    assert load_demo(app.config["DEMO_PASSWORD"]) is not None
+    users = {login.username: find_user(login.username) for login in data.DEMO_LOGINS}
+    assert set(users) == {"admin", "region", "school", "host", "leader", "expert", "teacher"}
+    for login in data.DEMO_LOGINS:
+        user = users[login.username]
+        assert user is not None and not user.must_change_password
+        login_as(user, password=app.config["DEMO_PASSWORD"])
+        client.delete_cookie("peixun_session")
+
+    city = _space(REGION, "qianxinan")
+    school = _space(SCHOOL, data.ADMIN_SCHOOL)
+    other_school = _space(SCHOOL, data.TEACHER_SCHOOL)
+    workshop = _space(WORKSHOP, data.FIRST_WORKSHOP.slug)
+    other_workshop = _space(WORKSHOP, data.SECOND_WORKSHOP.slug)
+    group = db.session.execute(
+        select(Space).where(Space.parent_id == workshop.id, Space.name == data.FIRST_WORKSHOP.groups[0])
+    ).scalar_one()
+
+    def can(username: str, action: str, target: object) -> bool:
+        return policy_can(load_actor(users[username]), action, target)
+
+    assert can("admin", "admin.access", None) and not can("region", "admin.access", None)
+    assert can("region", "space.edit", city) and can("region", "space.manage_members", workshop)
+    assert can("school", "space.edit", school) and not can("school", "space.edit", other_school)
+    assert can("host", "space.manage_members", workshop) and can("host", "group.create", workshop)
+    assert not can("host", "space.manage_members", other_workshop)
+    assert can("leader", "space.manage_members", group) and not can(
+        "leader", "space.manage_members", workshop
+    )
+    assert EXPERT in load_actor(users["expert"]).roles_over(workshop)
+    assert can("teacher", "space.leave", workshop) and can("teacher", "space.leave", group)
+    assert not can("teacher", "space.manage_members", workshop)
+    for username, role in ROLES.items():
+        held = set().union(*load_actor(users[username]).roles.values())
+        assert held == ({role} if role else set()), username
+    assert users["admin"].is_admin and not any(u.is_admin for name, u in users.items() if name != "admin")
+    invited = db.session.execute(
+        select(Membership).where(Membership.user_id == users["teacher"].id, Membership.state == INVITED)
+    ).scalar_one()
+    assert invited.space_id == other_workshop.id and can("teacher", "membership.respond", invited)
+
+    assert "黔西南州" in get_page(f"/r/{city.slug}").get_text()
+    assert data.FIRST_WORKSHOP.name in get_page(f"/w/{workshop.slug}").get_text()
+    assert school.name in get_page(f"/s/{school.slug}").get_text()
+    login_as(users["host"], password=app.config["DEMO_PASSWORD"])
+    manage = get_page(f"/w/{workshop.slug}/members/manage").get_text()
+    assert "暂无待审核的申请" not in manage and "待接受的邀请" in manage
