@@ -88,7 +88,9 @@ class Config:
 
         self.PASSWORD_HASH_METHOD = "scrypt"
         self.RATELIMIT_ENABLED = _env_bool("PEIXUN_RATELIMIT_ENABLED", True)
-        self.RATELIMIT_STORAGE_URI = os.environ.get("PEIXUN_RATELIMIT_STORAGE_URL", "memory://")
+        # In-memory counters are per process; with several workers or servers, share
+        # them through Redis so a throttle means the same everywhere.
+        self.RATELIMIT_STORAGE_URI = os.environ.get("PEIXUN_REDIS_URL") or "memory://"
         self.RATELIMIT_HEADERS_ENABLED = False
         self.LOGIN_LIMIT_PER_ACCOUNT = os.environ.get(
             "PEIXUN_LOGIN_LIMIT_PER_ACCOUNT", "5 per minute;20 per hour"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from peixun.accounts.models import User
@@ -132,13 +134,35 @@ def test_secure_cookie_flag_when_configured(app, client):
 
 THROTTLED = {
     "RATELIMIT_ENABLED": True,
+    "RATELIMIT_STORAGE_URI": "memory://",
     "LOGIN_LIMIT_PER_ACCOUNT": "3 per minute",
     "LOGIN_LIMIT_PER_ADDRESS": "5 per minute",
 }
 
 
-@pytest.mark.parametrize("settings", [THROTTLED], indirect=True)
-def test_login_throttled_per_account_and_per_address(app):
+REDIS_URL = os.environ.get("PEIXUN_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def _redis_available() -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [THROTTLED, {**THROTTLED, "RATELIMIT_STORAGE_URI": REDIS_URL}],
+    indirect=True,
+    ids=["memory", "redis"],
+)
+def test_login_throttled_per_account_and_per_address(app, settings):
+    if settings["RATELIMIT_STORAGE_URI"] != "memory://" and not _redis_available():
+        if os.environ.get("CI"):
+            pytest.fail(f"Redis is not reachable at {REDIS_URL}")
+        pytest.skip(f"Redis is not reachable at {REDIS_URL}")
     limiter.reset()
     make_user("zhangli")
     client = app.test_client()
