@@ -249,7 +249,8 @@ class Home:
     activity: list[Activity] = field(default_factory=list)
 
 
-def home(user: User, member_of: set[int]) -> Home:
+def home(user: User, member_of: set[int], own_activity: bool = False) -> Home:
+    """My four levels; the activity of my spaces, or (own_activity) only what I did."""
     data = Home()
     data.personal = db.session.execute(select(Space).where(Space.owner_id == user.id)).scalar_one_or_none()
     rows = db.session.execute(
@@ -277,8 +278,19 @@ def home(user: User, member_of: set[int]) -> Home:
                 select(Space).where(Space.id.in_(region_ids), Space.kind == REGION).order_by(Space.path)
             ).scalars()
         )
-    shown = set(member_of) | ({data.personal.id} if data.personal else set())
-    data.activity = recent_activity(shown)
+    if own_activity:
+        data.activity = list(
+            db.session.execute(
+                select(Activity)
+                .where(Activity.actor_id == user.id)
+                .options(selectinload(Activity.actor), selectinload(Activity.space))
+                .order_by(Activity.created_at.desc(), Activity.id.desc())
+                .limit(ACTIVITY_LIMIT)
+            ).scalars()
+        )
+    else:
+        shown = set(member_of) | ({data.personal.id} if data.personal else set())
+        data.activity = recent_activity(shown)
     return data
 
 

@@ -76,7 +76,7 @@ def personal(username: str):
     if space is None:
         abort(404)
     require("user.view", space.owner)
-    data = queries.home(space.owner, queries.actor_data(space.owner)["member_of"])
+    data = queries.home(space.owner, queries.actor_data(space.owner)["member_of"], own_activity=True)
     return render_template("spaces/personal.html", space=space, owner=space.owner, home=data)
 
 
