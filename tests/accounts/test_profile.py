@@ -85,7 +85,7 @@ def test_edit_profile(client, login_as, get_page):
     # Clearing the school leaves the school community.
     data.update(school="", csrf_token=csrf_token(client, "/account/profile"))
     client.post("/account/profile", data=data)
-    assert "兴仁县民族中学" not in get_page("/u/zhangli").get_text()
+    assert "兴仁县民族中学" not in get_page("/u/zhangli").find("aside").get_text()
 
 
 def test_edit_profile_rejects_bad_values(client, login_as):
