@@ -43,9 +43,10 @@ def check_password_rules(password: str) -> None:
 
 
 def find_user(username: str) -> User | None:
-    return db.session.execute(
-        select(User).where(User.username == normalise_username(username))
-    ).scalar_one_or_none()
+    username = normalise_username(username)
+    if not re.match(USERNAME_PATTERN, username):
+        return None  # cannot exist; no need to ask the database
+    return db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
 
 
 def create_user(

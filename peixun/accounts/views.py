@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from peixun.accounts import service
@@ -53,6 +53,9 @@ def _login_limit(kind: str) -> str:
 
 
 def _start_session(user: User, remember: bool) -> None:
+    # A permanent session expires after PERMANENT_SESSION_LIFETIME: the signed cookie
+    # carries its own timestamp, so an old copy stops working even if never logged out.
+    session.permanent = True
     login_user(user, remember=remember)
     forget_actor()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from flask import Flask, Response
+from flask import Flask, Response, abort, request
 
 CSP = "; ".join(
     [
@@ -36,7 +36,20 @@ def add_security_headers(response: Response) -> Response:
     return response
 
 
+def refuse_nul_bytes() -> None:
+    """No text we accept contains NUL; PostgreSQL would refuse it mid-query (a 500)."""
+    values = [request.path, *request.args.values()]
+    if request.method == "POST" and request.mimetype in FORM_TYPES:
+        values.extend(request.form.values())
+    if any("\x00" in value for value in values):
+        abort(400)
+
+
+FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(refuse_nul_bytes)
     app.after_request(add_security_headers)
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from peixun.accounts.models import User
+from peixun.accounts.models import USERNAME_PATTERN, User
 from peixun.accounts.service import find_user
 from peixun.core.db import get_or_404
 from peixun.core.errors import ServiceError
@@ -35,7 +37,7 @@ CHILD_KINDS = {REGION: (REGION, SCHOOL, WORKSHOP), SCHOOL: (GROUP,), WORKSHOP: (
 
 
 def load_space(prefix: str, slug: str) -> Space:
-    if len(slug) > 64:
+    if not service.SLUG_PATTERN.match(slug):
         abort(404)
     space = queries.space_by_slug(PREFIX_KIND[prefix], slug)
     if space is None:
@@ -72,7 +74,7 @@ def home():
 
 @bp.route("/u/<username>")
 def personal(username: str):
-    space = queries.personal_space_of(username[:64])
+    space = queries.personal_space_of(username) if re.match(USERNAME_PATTERN, username) else None
     if space is None:
         abort(404)
     require("user.view", space.owner)

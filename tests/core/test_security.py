@@ -107,3 +107,33 @@ def test_session_cookie_flags(client):
     )
     cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("peixun_session="))
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
+    # The session lasts PERMANENT_SESSION_LIFETIME (12 hours), not the browser's whim.
+    assert "Expires=" in cookie
+
+
+def test_session_expires_after_its_lifetime(app, client):
+    from datetime import timedelta
+
+    from tests.conftest import csrf_token
+
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(seconds=-1)
+    make_user("zhangli")
+    token = csrf_token(client, "/login")
+    client.post("/login", data={"username": "zhangli", "password": "password123", "csrf_token": token})
+    assert client.get("/account/profile").status_code == 302
+
+
+@pytest.mark.parametrize(
+    "url", ["/w/abc%00def", "/u/zhang%00li", "/?x=%00", "/r/x/members?page=1%00", "/login?next=/%00"]
+)
+def test_nul_bytes_are_a_400_not_a_database_error(client, url):
+    response = client.get(url)
+    assert response.status_code in {400, 404}
+
+
+def test_nul_bytes_in_forms_are_refused(client):
+    from tests.conftest import csrf_token
+
+    token = csrf_token(client, "/login")
+    response = client.post("/login", data={"username": "zhang\x00li", "password": "x", "csrf_token": token})
+    assert response.status_code == 400 and "请求有误" in response.get_data(as_text=True)
