@@ -116,6 +116,9 @@ RULES: dict[str, Rule] = {
     "user.view": _r(ANYONE, doc="Personal spaces are readable by everyone."),
     "user.manage": _r(SITE_ADMIN, doc="Site admins create, disable and reset accounts."),
     "user.disable": _r(SITE_ADMIN, when=_not_self, doc="An admin cannot lock herself out."),
+    "user.reset_password": _r(
+        SITE_ADMIN, when=_not_self, doc="Admins reset others' passwords; their own they change."
+    ),
     "space.view": _r(ANYONE),
     "space.edit": _r(OWNER, *MANAGERS, doc="Hosts and admins of a space (or above) edit it."),
     "space.join": _r(USER, when=_joinable, doc="Ask to join an open workshop once."),

@@ -84,8 +84,10 @@ def create_space(
     name = (name or "").strip()
     if not name or len(name) > 80:
         raise ServiceError("请填写名称（最多 80 字）。", "name")
-    if kind == REGION and fields.get("region_level", "county") not in REGION_LEVELS:
-        raise ServiceError("区域级别不正确。", "region_level")
+    if kind == REGION:
+        fields.setdefault("region_level", "county")
+        if fields["region_level"] not in REGION_LEVELS:
+            raise ServiceError("区域级别不正确。", "region_level")
     space = Space(kind=kind, name=name, slug=_check_slug(kind, slug), **fields)
     db.session.add(space)
     db.session.flush()
@@ -318,7 +320,7 @@ def appoint(actor: User | None, space: Space, user: User, role: str, *, commit: 
 
 
 def revoke(space: Space, user: User, role: str) -> None:
-    if role == HOST and _host_count(space) <= 1:
+    if role == HOST and HOST in user_roles_in(user, space) and _host_count(space) <= 1:
         raise ServiceError("工作坊至少需要一位坊主。", "role")
     result = db.session.execute(
         delete(RoleAssignment).where(

@@ -117,6 +117,7 @@ def test_matrix_covers_every_rule():
         "account.edit",
         "user.view",
         "user.disable",
+        "user.reset_password",
     } == set(RULES)
 
 
@@ -135,6 +136,8 @@ def test_account_rules_concern_only_oneself(world):
     assert can(load_actor(admin), "user.disable", member)
     assert not can(load_actor(admin), "user.disable", admin)
     assert not can(load_actor(member), "user.disable", people["outsider"])
+    assert can(load_actor(admin), "user.reset_password", member)
+    assert not can(load_actor(admin), "user.reset_password", admin)
     assert can(load_actor(None), "user.view", member)
 
 
