@@ -110,6 +110,15 @@ def update_space(space: Space, *, name: str, slug: str, parent: Space | None, **
     db.session.commit()
 
 
+def edit_info(actor: User, space: Space, *, description: str, is_open: bool) -> None:
+    """A host or admin edits the space's introduction and whether it takes requests."""
+    space.description = (description or "").strip()[:2000]
+    if space.kind == WORKSHOP:
+        space.is_open = is_open
+    record(space, actor, "space.edited")
+    db.session.commit()
+
+
 def create_group(actor: User, parent: Space, name: str, leader: User) -> Space:
     """A study group (研修小组) inside a workshop or school, led by one of its members."""
     if not is_member(leader, parent):

@@ -14,7 +14,7 @@ from peixun.core.errors import ServiceError
 from peixun.core.pagination import page_arg
 from peixun.core.policy import current_actor, forget_actor, require
 from peixun.spaces import queries, service
-from peixun.spaces.forms import GroupForm, InviteForm
+from peixun.spaces.forms import GroupForm, InviteForm, SpaceInfoForm
 from peixun.spaces.models import (
     GROUP,
     KIND_PREFIX,
@@ -214,4 +214,19 @@ def new_group(prefix: str, slug: str):
             return _done(group, f"研修小组“{group.name}”已建立。")
     return render_template(
         "spaces/group_form.html", space=space, crumbs=queries.ancestors(space), tab="home", form=form
+    ), 400 if form.errors else 200
+
+
+@bp.route(SPACE + "/edit", methods=["GET", "POST"])
+def edit_info(prefix: str, slug: str):
+    space = load_space(prefix, slug)
+    require("space.edit", space)
+    form = SpaceInfoForm(obj=space)
+    if form.validate_on_submit():
+        service.edit_info(
+            _user(), space, description=form.description.data or "", is_open=bool(form.is_open.data)
+        )
+        return _done(space, "简介已保存。")
+    return render_template(
+        "spaces/edit_info.html", space=space, crumbs=queries.ancestors(space), tab="home", form=form
     ), 400 if form.errors else 200

@@ -176,3 +176,22 @@ def test_school_is_one_per_teacher(app):
     service.set_school(teacher, second.id)
     db.session.commit()
     assert _state(teacher, first) is None and _state(teacher, second) == ACTIVE
+
+
+def test_host_edits_the_introduction_and_closes_requests(client, login_as, post, get_page):
+    host, teacher = make_user("host1"), make_user("teacher1")
+    workshop = make_workshop(hosts=[host])
+    url = f"/w/{workshop.slug}/edit"
+    login_as(teacher)
+    assert client.get(url).status_code == 403
+    assert post(url, {"description": "改掉"}).status_code == 403
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login_as(host)
+    get_page(url)
+    assert post(url, {"description": "聚焦整本书阅读。"}, form_url=url).status_code == 302
+    text = get_page(f"/w/{workshop.slug}").get_text()
+    assert "聚焦整本书阅读" in text and "申请加入" not in text
+    db.session.refresh(workshop)
+    assert workshop.is_open is False
+    too_long = post(url, {"description": "长" * 2001, "is_open": "y"}, form_url=url)
+    assert too_long.status_code == 400 and "最多 2000 字" in too_long.get_data(as_text=True)
