@@ -43,3 +43,7 @@ lint: install
 fmt: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+## bench: time the main pages on a generated community of 100,000 teachers (SQLite; see bench/README.md)
+bench: install
+	$(BIN)/python bench/pages.py

@@ -47,11 +47,15 @@ class Page:
         return self.page < self.pages
 
 
-def paginate(statement: Any, page: int, per_page: int = 30, scalars: bool = True) -> Page:
-    """Run a select for one page plus one count; a page past the end is a 404."""
-    total = db.session.execute(
-        select(func.count()).select_from(statement.order_by(None).subquery())
-    ).scalar_one()
+def paginate(
+    statement: Any, page: int, per_page: int = 30, scalars: bool = True, total: int | None = None
+) -> Page:
+    """Run a select for one page plus one count (unless the caller knows the total);
+    a page past the end is a 404."""
+    if total is None:
+        total = db.session.execute(
+            select(func.count()).select_from(statement.order_by(None).subquery())
+        ).scalar_one()
     if page > 1 and (page - 1) * per_page >= total:
         abort(404)
     result = db.session.execute(statement.limit(per_page).offset((page - 1) * per_page))

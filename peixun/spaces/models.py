@@ -47,7 +47,12 @@ class Space(IdMixin, CreatedMixin, db.Model):
     """One community space; `path` lists the ids from the top region down to this one."""
 
     __tablename__ = "spaces"
-    __table_args__ = (UniqueConstraint("kind", "slug"),)
+    __table_args__ = (
+        UniqueConstraint("kind", "slug"),
+        # Pattern ops let PostgreSQL use the index for `path LIKE '/1/5/%'` under any
+        # collation; SQLite ignores the option.
+        Index("ix_spaces_path", "path", postgresql_ops={"path": "varchar_pattern_ops"}),
+    )
 
     kind: Mapped[str] = mapped_column(String(16))
     slug: Mapped[str] = mapped_column(String(64))
@@ -55,7 +60,7 @@ class Space(IdMixin, CreatedMixin, db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("spaces.id"), index=True)
     # "/1/5/12/": ancestors without a query, descendants with one LIKE (materialised path).
-    path: Mapped[str] = mapped_column(String(255), default="", index=True)
+    path: Mapped[str] = mapped_column(String(255), default="")
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), unique=True)
     region_level: Mapped[str] = mapped_column(String(16), default="")
     subject: Mapped[str] = mapped_column(String(16), default="")
@@ -88,7 +93,11 @@ class Membership(IdMixin, CreatedMixin, db.Model):
     """A user in a school, workshop or study group; requested and invited are pending."""
 
     __tablename__ = "memberships"
-    __table_args__ = (UniqueConstraint("space_id", "user_id"),)
+    __table_args__ = (
+        UniqueConstraint("space_id", "user_id"),
+        # Covers "active members of these spaces" without visiting the table (bench/).
+        Index("ix_memberships_space_state_user", "space_id", "state", "user_id"),
+    )
 
     space_id: Mapped[int] = mapped_column(ForeignKey("spaces.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)

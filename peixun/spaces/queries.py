@@ -99,21 +99,21 @@ def ancestors(space: Space) -> list[Space]:
     return [found[i] for i in ids if i in found]
 
 
-def _region_members(space: Space) -> Select[Any]:
-    """Distinct users who belong to a school or workshop anywhere below a region."""
-    below = (
+def _memberships_below(region: Space) -> Select[Any]:
+    """user_id of every active membership in a school or workshop below a region."""
+    return (
         select(Membership.user_id)
         .join(Space, Membership.space_id == Space.id)
-        .where(Space.path.startswith(space.path), Space.kind.in_(MEMBER_KINDS), Membership.state == ACTIVE)
+        .where(Space.path.startswith(region.path), Space.kind.in_(MEMBER_KINDS), Membership.state == ACTIVE)
     )
-    return select(User).where(User.id.in_(below))
 
 
 def member_count(space: Space) -> int:
     if space.kind == PERSONAL:
         return 1
     if space.kind == REGION:
-        statement = _region_members(space).with_only_columns(func.count(User.id))
+        # Counted on memberships alone (covered by an index), never by visiting users.
+        statement = _memberships_below(space).with_only_columns(func.count(distinct(Membership.user_id)))
     else:
         statement = (
             select(func.count())
@@ -199,16 +199,23 @@ def _region_counts(regions: list[Space]) -> dict[int, int]:
 
 def members_page(space: Space, page: int, per_page: int = 40) -> Page:
     """A page of members (users) with the roles each holds in this space."""
-    if space.kind == REGION:
-        statement = _region_members(space).order_by(User.username)
-    else:
+    if space.kind != REGION:
         statement = (
             select(User)
             .join(Membership, Membership.user_id == User.id)
             .where(Membership.space_id == space.id, Membership.state == ACTIVE)
             .order_by(User.username)
         )
-    return paginate(statement, page, per_page)
+        return paginate(statement, page, per_page)
+    # A region may have tens of thousands of members: sort only (id, username) to
+    # find the page, then load those rows (bench/: the full-row sort spilled to disk).
+    ids = select(User.id).where(User.id.in_(_memberships_below(space))).order_by(User.username)
+    found = paginate(ids, page, per_page, total=member_count(space))
+    if found.items:
+        found.items = list(
+            db.session.execute(select(User).where(User.id.in_(found.items)).order_by(User.username)).scalars()
+        )
+    return found
 
 
 def roles_by_user(space: Space, users: list[User]) -> dict[int, list[str]]:
