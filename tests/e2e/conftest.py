@@ -17,14 +17,11 @@ from typing import Any
 import pytest
 from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
-from sqlalchemy import text
 from werkzeug.serving import make_server
 
-from peixun import create_app
 from peixun.extensions import db
 from peixun.spaces import service as spaces
 from tests import factories
-from tests.conftest import PG_URL, _config
 
 HERE = Path(__file__).resolve().parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -77,21 +74,13 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 
 
 @pytest.fixture
-def live_app(database_url: str, instance_dir: Path) -> Iterator[Flask]:
-    """The app on a fresh database, as tests/conftest.py's `app` builds it.
+def live_app(app: Flask) -> Flask:
+    """The app on a fresh database: tests/conftest.py's `app`.
 
     Its app context stays open for the test, so factories work in the test body;
     the server threads each run requests in their own app context and session.
     """
-    app = create_app(_config(database_url, instance_dir))
-    with app.app_context():
-        if PG_URL:
-            tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-            db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-            db.session.commit()
-        yield app
-        db.session.remove()
-        db.engine.dispose()
+    return app
 
 
 def release_session() -> None:
