@@ -82,6 +82,8 @@ class Config:
         # Flask-Login's own protection hashes a client-controlled header.
         self.SESSION_PROTECTION = None
 
+        # Static URLs carry a content hash (core/jinja.py static_url), so they may be cached for a year.
+        self.SEND_FILE_MAX_AGE_DEFAULT = 365 * 24 * 3600
         self.MAX_CONTENT_LENGTH = _env_int("PEIXUN_MAX_UPLOAD_MB", 200) * 1024 * 1024
         self.MAX_FORM_MEMORY_SIZE = 2 * 1024 * 1024
         self.WTF_CSRF_TIME_LIMIT = 3600 * 4
@@ -98,6 +100,8 @@ class Config:
         self.LOGIN_LIMIT_PER_ADDRESS = os.environ.get(
             "PEIXUN_LOGIN_LIMIT_PER_ADDRESS", "20 per minute;200 per hour"
         )
+        self.REGISTER_LIMIT_PER_ADDRESS = os.environ.get("PEIXUN_REGISTER_LIMIT_PER_ADDRESS", "10 per hour")
+        self.PASSWORD_LIMIT_PER_USER = "5 per minute;20 per hour"
         self.PROXY_COUNT = _env_int("PEIXUN_PROXY_COUNT", 0)
         self.DEMO_PASSWORD = os.environ.get("PEIXUN_DEMO_PASSWORD", "peixun2026")
 

@@ -59,7 +59,8 @@ def database_template(instance_dir: Path, tmp_path_factory: pytest.TempPathFacto
         return
     server = make_url(PG_URL).set(drivername="postgresql+psycopg")
     name = f"peixun_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    # Create and drop through the maintenance database, which every server has.
+    admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = server.set(database=name).render_as_string(hide_password=False)

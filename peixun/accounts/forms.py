@@ -83,7 +83,8 @@ class ChangePasswordForm(FlaskForm):
 
 class ProfileForm(FlaskForm):
     real_name = StringField("姓名", validators=[InputRequired(REQUIRED), Length(max=32)])
-    subject = SelectField("任教学科", choices=choices(SUBJECTS), validators=[Optional()])
-    stage = SelectField("任教学段", choices=choices(STAGES), validators=[Optional()])
+    # No Optional(): it would clear the "not a valid choice" error for whitespace.
+    subject = SelectField("任教学科", choices=choices(SUBJECTS))
+    stage = SelectField("任教学段", choices=choices(STAGES))
     school = SchoolField(validators=[Optional()])
     bio = TextAreaField("个人简介", validators=[Optional(), Length(max=500, message="简介最多 500 字。")])

@@ -7,12 +7,14 @@ import unicodedata
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from peixun.accounts.models import USERNAME_PATTERN, User, new_auth_token
 from peixun.core.db import utcnow
 from peixun.core.errors import ServiceError
 from peixun.core.hooks import hooks
+from peixun.core.vocab import STAGES, SUBJECTS
 from peixun.extensions import db
 
 MIN_PASSWORD, MAX_PASSWORD = 8, 128
@@ -94,7 +96,11 @@ def create_user(
         bio=clean_text(bio, 500),
     )
     db.session.add(user)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same name registered a moment ago (a double submit)
+        db.session.rollback()
+        raise ServiceError("该用户名已被使用，请换一个。", "username") from None
     hooks().call("user.created", user, school_id=school_id)
     if commit:
         db.session.commit()
@@ -162,11 +168,13 @@ def update_profile(
     real_name = clean_text(real_name, 32)
     if not real_name:
         raise ServiceError("请填写姓名。", "real_name")
+    if subject not in ("", *SUBJECTS) or stage not in ("", *STAGES):
+        raise ServiceError("请选择列表中的学科和学段。", "subject")
     user.real_name = real_name
     user.subject = subject
     user.stage = stage
     user.bio = clean_text(bio, 500)
-    hooks().call("user.school_changed", user, school_id=school_id)
+    hooks().call("user.profile_changed", user, school_id=school_id)
     db.session.commit()
 
 

@@ -43,11 +43,6 @@ def _login_key_account() -> str:
     return "login-account:" + service.normalise_username(request.form.get("username", ""))[:64]
 
 
-def _failed(response) -> bool:
-    """Only failed sign-ins count against the throttle."""
-    return response.status_code != 302
-
-
 def _login_limit(kind: str) -> str:
     return current_app.config[f"LOGIN_LIMIT_PER_{kind}"]
 
@@ -55,16 +50,18 @@ def _login_limit(kind: str) -> str:
 def _start_session(user: User, remember: bool) -> None:
     # A permanent session expires after PERMANENT_SESSION_LIFETIME: the signed cookie
     # carries its own timestamp, so an old copy stops working even if never logged out.
+    # A fresh session: nothing (CSRF token, flashes) carries over from before sign-in.
+    session.clear()
     session.permanent = True
     login_user(user, remember=remember)
     forget_actor()
 
 
+# Every attempt counts, successful or not: counting only failures afterwards lets
+# guesses sent in parallel all pass the check before any of them is counted.
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: _login_limit("ADDRESS"), methods=["POST"], deduct_when=_failed)
-@limiter.limit(
-    lambda: _login_limit("ACCOUNT"), key_func=_login_key_account, methods=["POST"], deduct_when=_failed
-)
+@limiter.limit(lambda: _login_limit("ADDRESS"), methods=["POST"])
+@limiter.limit(lambda: _login_limit("ACCOUNT"), key_func=_login_key_account, methods=["POST"])
 def login():
     require("account.login")
     next_url = safe_next(request.values.get("next"), url_for("spaces.home"))
@@ -88,11 +85,17 @@ def logout():
     require("account.logout")
     service.end_all_sessions(current_user._get_current_object())
     logout_user()
+    session.clear()
     flash("您已退出登录，所有设备上的登录都已结束。", "success")
     return redirect(url_for("spaces.home"))
 
 
+def _user_key() -> str:
+    return f"user:{current_user.id}" if current_user.is_authenticated else "anonymous"
+
+
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["REGISTER_LIMIT_PER_ADDRESS"], methods=["POST"])
 def register():
     require("account.register")
     if current_user.is_authenticated:
@@ -118,6 +121,7 @@ def register():
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["PASSWORD_LIMIT_PER_USER"], key_func=_user_key, methods=["POST"])
 def change_password():
     user = current_user._get_current_object() if current_user.is_authenticated else None
     require("account.edit", user)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import Flask, redirect, render_template, request, url_for
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from peixun.extensions import db
@@ -23,6 +25,7 @@ MESSAGES = {
     403: ("没有权限", "您没有权限访问此页面或执行此操作。"),
     404: ("页面不存在", "您访问的页面不存在，可能已被删除或地址有误。"),
     405: ("请求方式不支持", "此页面不支持这种请求方式。"),
+    409: ("操作冲突", "这项操作与另一项同时进行的操作冲突，请刷新页面后重试。"),
     413: ("内容过大", "上传的文件或提交的内容超过了大小限制。"),
     429: ("操作过于频繁", "您的操作过于频繁，请稍后再试。"),
     500: ("服务器出错了", "服务器遇到了问题，我们已记录下来，请稍后再试。"),
@@ -51,6 +54,12 @@ def handle_service_error(error: ServiceError):
     return render_error(400, error.message)
 
 
+def handle_conflict(error: Exception):
+    """Last resort for races the services did not foresee: a 409, never a 500."""
+    db.session.rollback()
+    return render_error(409)
+
+
 def handle_unexpected(error: Exception):
     # Nothing half-written survives a failed request.
     db.session.rollback()
@@ -60,5 +69,7 @@ def handle_unexpected(error: Exception):
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(ServiceError, handle_service_error)
+    for conflict in (IntegrityError, StaleDataError, ObjectDeletedError):
+        app.register_error_handler(conflict, handle_conflict)
     if not app.testing or app.config.get("SHOW_500_PAGE"):
         app.register_error_handler(Exception, handle_unexpected)

@@ -23,7 +23,6 @@ def init_app(app: Flask) -> None:
         return url_for("static", filename=filename, v=version)
 
     app.jinja_env.globals.update(can=can_current, static_url=static_url)
-    app.config.setdefault("SEND_FILE_MAX_AGE_DEFAULT", 3600)
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import secrets
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from peixun.accounts.models import User
 from peixun.core.errors import ServiceError
@@ -32,6 +34,15 @@ from peixun.spaces.models import (
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
 # Which kind of parent each kind of space hangs under.
 PARENT_KINDS = {REGION: {REGION, None}, SCHOOL: {REGION}, WORKSHOP: {REGION}, GROUP: {WORKSHOP, SCHOOL}}
+
+
+def _commit_or_refuse(message: str, field: str | None = None) -> None:
+    """Commit; a unique constraint hit by a double submit becomes a clear refusal."""
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise ServiceError(message, field) from None
 
 
 def record(
@@ -123,13 +134,11 @@ def create_group(actor: User, parent: Space, name: str, leader: User) -> Space:
     """A study group (研修小组) inside a workshop or school, led by one of its members."""
     if not is_member(leader, parent):
         raise ServiceError("组长必须是本空间的成员。", "leader")
-    count = db.session.execute(
-        select(func.count()).select_from(Space).where(Space.parent_id == parent.id, Space.kind == GROUP)
-    ).scalar_one()
+    # A random slug never collides with a concurrent creation or fails the pattern.
     group = create_space(
         GROUP,
         name,
-        f"{parent.slug}-g{count + 1}-{parent.id}",
+        f"{parent.id}-{secrets.token_hex(4)}",
         parent,
         commit=False,
         subject=parent.subject,
@@ -145,10 +154,14 @@ def create_group(actor: User, parent: Space, name: str, leader: User) -> Space:
 # --- personal spaces and schools (called from accounts through hooks) ---------------
 
 
+def personal_space_name(user: User) -> str:
+    return f"{user.real_name}的个人空间"
+
+
 def ensure_personal_space(user: User, school_id: int | None = None) -> Space:
     space = db.session.execute(select(Space).where(Space.owner_id == user.id)).scalar_one_or_none()
     if space is None:
-        space = Space(kind=PERSONAL, slug=user.username, name=f"{user.real_name}的个人空间", owner_id=user.id)
+        space = Space(kind=PERSONAL, slug=user.username, name=personal_space_name(user), owner_id=user.id)
         db.session.add(space)
         db.session.flush()
         space.path = f"/{space.id}/"
@@ -170,7 +183,8 @@ def school_membership(user: User) -> Membership | None:
 
 
 def set_school(user: User, school_id: int | None) -> None:
-    """A teacher belongs to at most one school; changing it moves her membership."""
+    """A teacher belongs to at most one school; changing it moves her membership
+    (and takes her out of the old school's study groups)."""
     current = school_membership(user)
     if current is not None and current.space_id == school_id:
         return
@@ -178,7 +192,8 @@ def set_school(user: User, school_id: int | None) -> None:
     if school_id is not None and (school is None or school.kind != SCHOOL):
         raise ServiceError("请选择列表中的学校。", "school")
     if current is not None:
-        db.session.delete(current)
+        _check_no_roles(user, current.space, "更换学校", "school")
+        _leave_with_groups(user, current.space)
     if school is not None:
         db.session.flush()
         db.session.add(Membership(space_id=school.id, user_id=user.id, state=ACTIVE))
@@ -223,20 +238,13 @@ def request_to_join(user: User, workshop: Space) -> Membership:
         raise ServiceError("您已是成员或已提交过申请。")
     found = Membership(space_id=workshop.id, user_id=user.id, state=REQUESTED)
     db.session.add(found)
-    db.session.commit()
+    _commit_or_refuse("您已是成员或已提交过申请。")
     return found
 
 
 def decide_request(actor: User, found: Membership, approve: bool) -> None:
     """A host approves (the user becomes a member) or rejects a join request."""
-    if found.state != REQUESTED:
-        raise ServiceError("该申请已处理。")
-    if approve:
-        found.state = ACTIVE
-        record(found.space, found.user, "member.joined")
-    else:
-        db.session.delete(found)
-    db.session.commit()
+    _settle(found, REQUESTED, approve, "该申请已处理。")
 
 
 def invite(actor: User, space: Space, user: User) -> Membership:
@@ -251,18 +259,28 @@ def invite(actor: User, space: Space, user: User) -> Membership:
     else:
         found = Membership(space_id=space.id, user_id=user.id, state=INVITED, invited_by_id=actor.id)
     db.session.add(found)
-    db.session.commit()
+    _commit_or_refuse(f"{user.display_name} 已是成员或已有待处理的邀请或申请。", "username")
     return found
 
 
 def respond_to_invitation(found: Membership, accept: bool) -> None:
-    if found.state != INVITED:
-        raise ServiceError("该邀请已处理。")
+    _settle(found, INVITED, accept, "该邀请已处理。")
+
+
+def _settle(found: Membership, pending: str, accept: bool, settled: str) -> None:
+    """Accept or drop a pending membership exactly once, even if two clicks race:
+    the statement only touches the row while it is still pending."""
+    space, user = found.space, found.user
+    still_pending = (Membership.id == found.id, Membership.state == pending)
     if accept:
-        found.state = ACTIVE
-        record(found.space, found.user, "member.joined")
+        result = db.session.execute(update(Membership).where(*still_pending).values(state=ACTIVE))
     else:
-        db.session.delete(found)
+        result = db.session.execute(delete(Membership).where(*still_pending))
+    if not result.rowcount:
+        db.session.rollback()
+        raise ServiceError(settled)
+    if accept:
+        record(space, user, "member.joined")
     db.session.commit()
 
 
@@ -274,24 +292,39 @@ def _host_count(space: Space) -> int:
     ).scalar_one()
 
 
-def remove_member(actor: User, space: Space, user: User) -> None:
-    """Leave (actor is user) or remove someone; the last host of a workshop stays.
+def _with_groups(space: Space) -> list[int]:
+    return [space.id, *db.session.execute(select(Space.id).where(Space.parent_id == space.id)).scalars()]
 
-    Leaving a workshop also leaves its study groups and drops roles held in them.
-    """
+
+def _check_no_roles(user: User, space: Space, doing: str, field: str | None = None) -> None:
+    """Hosts, experts and leaders are appointed by admins, so only admins un-appoint them:
+    a role holder cannot leave or be removed (by a co-host, say) until it is revoked."""
+    held = db.session.execute(
+        select(RoleAssignment.role).where(
+            RoleAssignment.user_id == user.id, RoleAssignment.space_id.in_(_with_groups(space))
+        )
+    ).scalars()
+    labels = sorted({ROLE_LABELS[role] for role in held})
+    if labels:
+        raise ServiceError(
+            f"{user.display_name} 在{space.name}担任{'、'.join(labels)}，须先由管理员撤销角色才能{doing}。",
+            field,
+        )
+
+
+def _leave_with_groups(user: User, space: Space) -> None:
+    db.session.execute(
+        delete(Membership).where(Membership.user_id == user.id, Membership.space_id.in_(_with_groups(space)))
+    )
+
+
+def remove_member(actor: User, space: Space, user: User) -> None:
+    """Leave (actor is user) or remove someone, from the space and its study groups."""
     found = membership(user, space)
     if found is None:
         raise ServiceError("该用户不是成员。")
-    roles = user_roles_in(user, space)
-    if HOST in roles and _host_count(space) <= 1:
-        raise ServiceError("工作坊至少需要一位坊主：请先任命另一位坊主。")
-    affected = [space.id, *db.session.execute(select(Space.id).where(Space.parent_id == space.id)).scalars()]
-    db.session.execute(
-        delete(Membership).where(Membership.user_id == user.id, Membership.space_id.in_(affected))
-    )
-    db.session.execute(
-        delete(RoleAssignment).where(RoleAssignment.user_id == user.id, RoleAssignment.space_id.in_(affected))
-    )
+    _check_no_roles(user, space, "退出或被移出")
+    _leave_with_groups(user, space)
     if found.state == ACTIVE:
         record(space, user, "member.left" if actor.id == user.id else "member.removed")
     db.session.commit()

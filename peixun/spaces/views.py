@@ -46,8 +46,11 @@ def load_space(prefix: str, slug: str) -> Space:
 
 
 def space_url(space: Space, endpoint: str = "spaces.space_home", **values: object) -> str:
+    """The URL of a page of any space; personal spaces live under /u/<username>."""
     if space.kind == "personal":
-        return url_for("spaces.personal", username=space.slug)
+        if endpoint == "spaces.space_home":
+            endpoint = "spaces.personal"
+        return url_for(endpoint, username=space.slug, **values)
     return url_for(endpoint, prefix=KIND_PREFIX[space.kind], slug=space.slug, **values)
 
 

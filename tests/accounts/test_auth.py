@@ -177,11 +177,29 @@ def test_login_throttled_per_account_and_per_address(app, settings):
 
 
 @pytest.mark.parametrize("settings", [THROTTLED], indirect=True)
-def test_successful_logins_do_not_count_against_the_throttle(app):
+def test_every_attempt_counts_so_parallel_guesses_are_throttled(app):
+    """Counting only failures (after the view) would let simultaneous guesses through."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from flask.testing import FlaskClient
+
     limiter.reset()
     make_user("zhangli")
-    for _ in range(5):
-        assert _login(app.test_client(), "zhangli").status_code == 302
+    token_client = app.test_client()
+    token = csrf_token(token_client, "/login")
+    cookie = token_client.get_cookie("peixun_session").value
+
+    def guess(_: int) -> int:
+        client = FlaskClient(app, app.response_class)
+        client.set_cookie("peixun_session", cookie)
+        data = {"username": "zhangli", "password": "wrong-password", "csrf_token": token}
+        return client.post("/login", data=data).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        codes = list(pool.map(guess, range(12)))
+    assert codes.count(400) == 3 and codes.count(429) == 9
+    # Successful sign-ins count too: the account is now throttled for everyone.
+    assert _login(app.test_client(), "zhangli").status_code == 429
 
 
 def test_overlong_password_is_refused_without_hashing(client):

@@ -143,3 +143,55 @@ def test_user_create_command(app):
     assert kept.exit_code == 0
     plain = service.find_user("plain")
     assert not plain.is_admin and not plain.must_change_password and plain.real_name == "普通老师"
+
+
+def test_whitespace_is_not_a_subject(client, login_as):
+    login_as(make_user("zhangli", "张丽"))
+    for change in ({"subject": "\u3000" * 17}, {"stage": "   "}):
+        data = {
+            "real_name": "张丽",
+            "subject": "",
+            "stage": "",
+            "school": "",
+            "bio": "",
+            **change,
+            "csrf_token": csrf_token(client, "/account/profile"),
+        }
+        assert client.post("/account/profile", data=data).status_code == 400, change
+    assert db.session.execute(db.select(User.subject)).scalar() == ""
+
+
+def test_renaming_renames_the_personal_space(client, login_as):
+    login_as(make_user("zhangli", "张丽"))
+    data = {
+        "real_name": "王芳",
+        "subject": "",
+        "stage": "",
+        "school": "",
+        "bio": "",
+        "csrf_token": csrf_token(client, "/account/profile"),
+    }
+    client.post("/account/profile", data=data)
+    assert "王芳的个人空间" in client.get("/").get_data(as_text=True)
+
+
+def test_changing_school_leaves_the_old_schools_groups(app):
+    from peixun.spaces import service as spaces
+    from tests.factories import add_member, make_group
+
+    first, second = make_school(name="一中"), make_school(name="二中")
+    leader, teacher = make_user("leader1"), make_user("teacher1")
+    add_member(leader, first)
+    add_member(teacher, first)
+    group = make_group(first, leader)
+    spaces.invite(leader, group, teacher)
+    spaces.set_school(teacher, second.id)
+    db.session.commit()
+    assert spaces.membership(teacher, group) is None
+    # The group's leader must hand the group over before changing school.
+    import pytest
+
+    from peixun.core.errors import ServiceError
+
+    with pytest.raises(ServiceError, match="研修组长"):
+        spaces.set_school(leader, second.id)

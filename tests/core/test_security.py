@@ -137,3 +137,28 @@ def test_nul_bytes_in_forms_are_refused(client):
     token = csrf_token(client, "/login")
     response = client.post("/login", data={"username": "zhang\x00li", "password": "x", "csrf_token": token})
     assert response.status_code == 400 and "请求有误" in response.get_data(as_text=True)
+
+
+def test_sign_in_starts_a_fresh_session(client):
+    from tests.conftest import csrf_token
+
+    make_user("zhangli")
+    before = csrf_token(client, "/login")
+    client.post("/login", data={"username": "zhangli", "password": "password123", "csrf_token": before})
+    assert csrf_token(client, "/account/profile") != before
+
+
+def test_hashed_static_files_are_cached_for_a_year(client):
+    with client.get("/static/css/site.css?v=abc") as response:
+        assert response.status_code == 200 and "max-age=31536000" in response.headers["Cache-Control"]
+
+
+def test_a_database_conflict_is_a_chinese_409(app, client):
+    from sqlalchemy.exc import IntegrityError
+
+    @app.get("/conflict-test")
+    def conflict():
+        raise IntegrityError("INSERT", {}, Exception("duplicate"))
+
+    response = client.get("/conflict-test")
+    assert response.status_code == 409 and "操作冲突" in response.get_data(as_text=True)

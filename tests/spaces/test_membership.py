@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from peixun.core.errors import ServiceError
 from peixun.extensions import db
 from peixun.spaces import service
 from peixun.spaces.models import ACTIVE, INVITED, REQUESTED, Activity, Membership
@@ -104,22 +107,44 @@ def test_someone_elses_invitation_is_not_mine_to_answer(client, login_as, post):
     assert _state(teacher, workshop) == INVITED
 
 
-def test_leave_and_last_host_stays(client, login_as, post):
+def test_leave_takes_groups_along_and_role_holders_stay(client, login_as, post):
+    host, cohost = make_user("host1"), make_user("host2")
+    workshop = make_workshop(hosts=[host, cohost])
+    teacher, leader = make_user("teacher1"), make_user("leader1")
+    add_member(teacher, workshop)
+    group = make_group(workshop, leader)
+    service.invite(leader, group, teacher)
+    login_as(teacher)
+    assert post(f"/w/{workshop.slug}/leave").status_code == 302
+    # Leaving a workshop also leaves its study groups.
+    assert _state(teacher, workshop) is None and _state(teacher, group) is None
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    # Role holders (a host, a group leader) stay until an admin revokes the role:
+    # neither leaving nor a co-host can take it away.
+    for who, url in ((leader, f"/g/{group.slug}/leave"), (host, f"/w/{workshop.slug}/leave")):
+        login_as(who)
+        response = post(url)
+        assert response.status_code == 400 and "须先由管理员撤销角色" in response.get_data(as_text=True)
+        client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login_as(cohost)
+    response = post(f"/w/{workshop.slug}/members/{host.id}/remove")
+    assert response.status_code == 400 and "坊主" in response.get_data(as_text=True)
+    assert _state(host, workshop) == ACTIVE and service.user_roles_in(host, workshop) == {"host"}
+    assert service.user_roles_in(leader, group) == {"group_leader"}
+
+
+def test_double_decisions_and_double_requests_are_refused_not_500(client, login_as, post):
     host = make_user("host1")
     workshop = make_workshop(hosts=[host])
     teacher = make_user("teacher1")
-    add_member(teacher, workshop)
-    group = make_group(workshop, teacher)
-    login_as(teacher)
-    assert post(f"/w/{workshop.slug}/leave").status_code == 302
-    # Leaving a workshop also leaves its study groups and their roles.
-    assert _state(teacher, workshop) is None and _state(teacher, group) is None
-    assert service.user_roles_in(teacher, group) == set()
-    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    found_id = service.request_to_join(teacher, workshop).id
+    with pytest.raises(ServiceError):
+        service.request_to_join(teacher, workshop)
     login_as(host)
-    response = post(f"/w/{workshop.slug}/leave")
-    assert response.status_code == 400 and "至少需要一位坊主" in response.get_data(as_text=True)
-    assert _state(host, workshop) == ACTIVE
+    assert post(f"/membership/{found_id}/approve").status_code == 302
+    again = post(f"/membership/{found_id}/reject")
+    assert again.status_code == 403  # no longer a pending request
+    assert _state(teacher, workshop) == ACTIVE
 
 
 def test_host_removes_member_but_members_cannot(client, login_as, post):
