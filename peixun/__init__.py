@@ -54,9 +54,11 @@ def register_blueprints(app: Flask) -> None:
     from peixun.accounts.views import bp as accounts_bp
     from peixun.admin.views import bp as admin_bp
     from peixun.spaces.views import bp as spaces_bp
+    from peixun.threads.views import bp as threads_bp
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(spaces_bp)
+    app.register_blueprint(threads_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
 
 

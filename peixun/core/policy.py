@@ -99,8 +99,55 @@ def _not_self(actor: Actor, user: Any) -> bool:
     return actor.user is not None and user.id != actor.user.id
 
 
-def _both(first: Condition, second: Condition) -> Condition:
-    return lambda actor, target: first(actor, target) and second(actor, target)
+# Who reads and writes a space's discussions: its members, and every role or admin
+# over it (a region's members are everyone in a school or workshop below it).
+PARTICIPANTS = frozenset({MEMBER, OWNER, *ROLES, SITE_ADMIN})
+
+
+def _takes_part(actor: Actor, space: Any) -> bool:
+    return not PARTICIPANTS.isdisjoint(relations(actor, space))
+
+
+def _reads_space(actor: Actor, space: Any) -> bool:
+    """Personal spaces are open (each journal has its own visibility); others to participants."""
+    return space.kind == "personal" or _takes_part(actor, space)
+
+
+def _writes_in(actor: Actor, space: Any) -> bool:
+    if space.kind == "personal":
+        return actor.user is not None and space.owner_id == actor.user.id
+    return _takes_part(actor, space)
+
+
+def _moderates(actor: Actor, space: Any) -> bool:
+    return not MANAGERS.isdisjoint(relations(actor, space))
+
+
+def _reads_thread(actor: Actor, thread: Any) -> bool:
+    is_author = actor.user is not None and thread.author_id == actor.user.id
+    if thread.kind == "journal" and not thread.is_public:
+        return is_author or actor.is_admin
+    if thread.hidden_reason is not None and not (is_author or _moderates(actor, thread.space)):
+        return False
+    return _reads_space(actor, thread.space)
+
+
+def _answerable(actor: Actor, thread: Any) -> bool:
+    return thread.kind == "question" and _reads_thread(actor, thread)
+
+
+def _replies_to(actor: Actor, thread: Any) -> bool:
+    if thread.is_locked or not _reads_thread(actor, thread):
+        return False
+    return thread.space.kind == "personal" or _takes_part(actor, thread.space)
+
+
+def _live_post(actor: Actor, post: Any) -> bool:
+    return post.deleted_at is None and _reads_thread(actor, post.thread)
+
+
+def _likeable(actor: Actor, post: Any) -> bool:
+    return _live_post(actor, post) and post.author_id != actor.user.id
 
 
 def _r(*who: str, when: Condition | None = None, doc: str = "") -> Rule:
@@ -140,6 +187,23 @@ RULES: dict[str, Rule] = {
         *MANAGERS,
         when=_pending_request,
         doc="Hosts and admins above approve or reject a join request.",
+    ),
+    "thread.list": _r(ANYONE, when=_reads_space, doc="Members (and roles above) read a space's threads."),
+    "thread.create": _r(USER, when=_writes_in, doc="Members start threads; only the owner writes journals."),
+    "thread.view": _r(ANYONE, when=_reads_thread, doc="A private journal is its author's alone."),
+    "thread.reply": _r(USER, when=_replies_to, doc="Participants reply to open (unlocked) threads."),
+    "post.edit": _r(SELF, when=_live_post, doc="Authors edit their own posts."),
+    "post.delete": _r(SELF, *MANAGERS, when=_live_post, doc="Authors and hosts delete (softly)."),
+    "post.like": _r(USER, when=_likeable, doc="Once per person, never one's own post."),
+    "post.history": _r(*MANAGERS, doc="Earlier versions of an edited post are for hosts."),
+    "thread.moderate": _r(*MANAGERS, doc="Hosts and admins feature, pin, lock and hide threads."),
+    "thread.accept": _r(
+        SELF,
+        HOST,
+        EXPERT,
+        *MANAGERS,
+        when=_answerable,
+        doc="The asker, a host or an expert marks the accepted answer of a question.",
     ),
     "admin.access": _r(SITE_ADMIN),
     "admin.manage_spaces": _r(SITE_ADMIN, doc="Create and edit regions, schools, workshops."),

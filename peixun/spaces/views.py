@@ -32,7 +32,7 @@ SPACE = "/<any(r,s,w,g):prefix>/<slug>"
 # POST buttons carry only the CSRF token, which CSRFProtect checks before any view runs;
 # a refused ServiceError becomes a Chinese 400 page (core.errors).
 # Tabs of capabilities still to come render an honest empty state.
-TABS = {"threads": "研讨", "resources": "资源", "briefs": "简报", "lessons": "课例"}
+TABS = {"resources": "资源", "briefs": "简报", "lessons": "课例"}
 CHILD_KINDS = {REGION: (REGION, SCHOOL, WORKSHOP), SCHOOL: (GROUP,), WORKSHOP: (GROUP,), GROUP: ()}
 
 
@@ -101,7 +101,7 @@ def space_home(prefix: str, slug: str):
     )
 
 
-@bp.route(SPACE + "/<any(threads,resources,briefs,lessons):tab>")
+@bp.route(SPACE + "/<any(resources,briefs,lessons):tab>")
 def space_tab(prefix: str, slug: str, tab: str):
     space = load_space(prefix, slug)
     require("space.view", space)

@@ -112,7 +112,9 @@ MATRIX = [
 
 
 def test_matrix_covers_every_rule():
-    assert {action for action, _, _ in MATRIX} | {
+    from tests.threads.test_policy import MATRIX as THREAD_MATRIX
+
+    assert {action for action, _, _ in MATRIX + THREAD_MATRIX} | {
         "account.register",
         "account.edit",
         "user.view",

@@ -1,0 +1,1 @@
+"""Threads: discussions, questions and research journals in every space."""

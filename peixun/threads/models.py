@@ -1,0 +1,136 @@
+"""Thread, Post (the opening post and every reply), PostVersion and Like."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from peixun.accounts.models import User
+from peixun.core.db import CreatedMixin, IdMixin, UTCDateTime, utcnow
+from peixun.extensions import db
+from peixun.spaces.models import Space
+
+TOPIC, QUESTION, JOURNAL = "topic", "question", "journal"
+KIND_LABELS = {TOPIC: "主题研讨", QUESTION: "问答", JOURNAL: "研修日志"}
+REPLIES_PER_PAGE = 20
+
+
+class Thread(IdMixin, CreatedMixin, db.Model):
+    """A discussion in one space; its body is its first Post."""
+
+    __tablename__ = "threads"
+    __table_args__ = (Index("ix_threads_space_activity", "space_id", "is_pinned", "last_activity_at"),)
+
+    space_id: Mapped[int] = mapped_column(ForeignKey("spaces.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default=TOPIC)
+    title: Mapped[str] = mapped_column(String(120))
+    # Journals only: False keeps it visible to the owner alone.
+    is_public: Mapped[bool] = mapped_column(Boolean, default=True)
+    is_featured: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_pinned: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Set by a host: the thread is then shown only to its author and the hosts.
+    hidden_reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    accepted_post_id: Mapped[int | None] = mapped_column(
+        ForeignKey("posts.id", use_alter=True, ondelete="SET NULL")
+    )
+    # Sorting by latest activity needs a column; it is a timestamp, not a counter.
+    last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    space: Mapped[Space] = relationship()
+    author: Mapped[User] = relationship()
+
+    @property
+    def policy_space(self) -> Space:
+        return self.space
+
+    @property
+    def policy_owner_id(self) -> int:
+        return self.author_id
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS[self.kind]
+
+
+class Post(IdMixin, CreatedMixin, db.Model):
+    """The opening post of a thread or a reply; HTML is rendered once when saved."""
+
+    __tablename__ = "posts"
+    __table_args__ = (Index("ix_posts_thread_id_id", "thread_id", "id"),)
+
+    thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    is_opening: Mapped[bool] = mapped_column(Boolean, default=False)
+    body: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    renderer_version: Mapped[int] = mapped_column(Integer, default=1)
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # One key per form render: a double-submitted form creates one post (STACK_NOTES 12).
+    form_key: Mapped[str | None] = mapped_column(String(43), unique=True, nullable=True)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    thread: Mapped[Thread] = relationship(foreign_keys=[thread_id])
+    author: Mapped[User] = relationship()
+
+    @property
+    def policy_space(self) -> Space:
+        return self.thread.space
+
+    @property
+    def policy_owner_id(self) -> int:
+        return self.author_id
+
+
+class PostVersion(IdMixin, CreatedMixin, db.Model):
+    """An earlier text of an edited post, kept for the space's hosts."""
+
+    __tablename__ = "post_versions"
+
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    body: Mapped[str] = mapped_column(Text)
+
+
+class Like(IdMixin, CreatedMixin, db.Model):
+    __tablename__ = "likes"
+    __table_args__ = (UniqueConstraint("post_id", "user_id"),)
+
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+
+
+MODERATION_LABELS = {
+    "feature": "设为精华",
+    "unfeature": "取消精华",
+    "pin": "置顶",
+    "unpin": "取消置顶",
+    "lock": "锁定",
+    "unlock": "解除锁定",
+    "hide": "隐藏",
+    "unhide": "取消隐藏",
+    "accept": "采纳为最佳答案",
+    "delete": "删除回帖",
+}
+
+
+class ModerationAction(IdMixin, CreatedMixin, db.Model):
+    """Who moderated what, when and why; read by the space's hosts."""
+
+    __tablename__ = "moderation_actions"
+    __table_args__ = (Index("ix_moderation_actions_space_created", "space_id", "created_at"),)
+
+    space_id: Mapped[int] = mapped_column(ForeignKey("spaces.id", ondelete="CASCADE"))
+    thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"), index=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(String(200), default="")
+
+    thread: Mapped[Thread] = relationship()
+    actor: Mapped[User] = relationship()
+
+    @property
+    def label(self) -> str:
+        return MODERATION_LABELS.get(self.action, self.action)

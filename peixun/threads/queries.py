@@ -1,0 +1,174 @@
+"""Read-side builders for thread lists and thread pages; bounded SQL per page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from peixun.accounts.models import User
+from peixun.core.pagination import Page, paginate
+from peixun.extensions import db
+from peixun.spaces.models import PERSONAL, Space
+from peixun.threads.models import (
+    JOURNAL,
+    QUESTION,
+    REPLIES_PER_PAGE,
+    Like,
+    ModerationAction,
+    Post,
+    PostVersion,
+    Thread,
+)
+
+SORTS = {"activity": "最新回复", "newest": "最新发布"}
+FILTERS = {"": "全部", "featured": "精华", "questions": "问答", "unanswered": "待解答"}
+
+
+@dataclass
+class ThreadRow:
+    thread: Thread
+    replies: int = 0
+    likes: int = 0
+    last_reply: Post | None = None
+
+
+def thread_list(
+    space: Space, viewer: User | None, page: int, sort: str, show: str, can_moderate: bool = False
+) -> Page:
+    """A page of a space's threads, pinned first, each with replies, likes and last reply."""
+    statement = select(Thread).where(Thread.space_id == space.id).options(selectinload(Thread.author))
+    if space.kind == PERSONAL and (viewer is None or viewer.id != space.owner_id):
+        statement = statement.where(or_(Thread.kind != JOURNAL, Thread.is_public.is_(True)))
+    if not can_moderate:
+        visible = Thread.hidden_reason.is_(None)
+        statement = statement.where(
+            visible if viewer is None else or_(visible, Thread.author_id == viewer.id)
+        )
+    if show == "featured":
+        statement = statement.where(Thread.is_featured.is_(True))
+    elif show == "questions":
+        statement = statement.where(Thread.kind == QUESTION)
+    elif show == "unanswered":
+        statement = statement.where(Thread.kind == QUESTION, Thread.accepted_post_id.is_(None))
+    newest = Thread.created_at if sort == "newest" else Thread.last_activity_at
+    statement = statement.order_by(Thread.is_pinned.desc(), newest.desc(), Thread.id.desc())
+    result = paginate(statement, page, per_page=20)
+    result.items = _rows(result.items)
+    return result
+
+
+def _rows(threads: list[Thread]) -> list[ThreadRow]:
+    """Reply counts, likes of the opening post and the last reply: three queries."""
+    if not threads:
+        return []
+    ids = [t.id for t in threads]
+    live_reply = and_(Post.is_opening.is_(False), Post.deleted_at.is_(None))
+    replies = dict(
+        db.session.execute(
+            select(Post.thread_id, func.count())
+            .where(Post.thread_id.in_(ids), live_reply)
+            .group_by(Post.thread_id)
+        ).all()
+    )
+    likes = dict(
+        db.session.execute(
+            select(Post.thread_id, func.count(Like.id))
+            .join(Like, Like.post_id == Post.id)
+            .where(Post.thread_id.in_(ids), Post.is_opening.is_(True))
+            .group_by(Post.thread_id)
+        ).all()
+    )
+    latest = select(func.max(Post.id)).where(Post.thread_id.in_(ids), live_reply).group_by(Post.thread_id)
+    last = {
+        p.thread_id: p
+        for p in db.session.execute(
+            select(Post).where(Post.id.in_(latest)).options(selectinload(Post.author))
+        ).scalars()
+    }
+    return [ThreadRow(t, replies.get(t.id, 0), likes.get(t.id, 0), last.get(t.id)) for t in threads]
+
+
+@dataclass
+class ThreadPage:
+    thread: Thread
+    opening: Post
+    page: Page
+    accepted: Post | None = None
+    likes: dict[int, int] = field(default_factory=dict)
+    liked: set[int] = field(default_factory=set)
+
+
+def thread_page(thread: Thread, viewer: User | None, page: int) -> ThreadPage:
+    """The opening post, one page of replies, the accepted answer, like counts."""
+    posts = (
+        db.session.execute(
+            select(Post)
+            .where(Post.thread_id == thread.id, Post.is_opening.is_(True))
+            .options(selectinload(Post.author))
+        )
+        .scalars()
+        .first()
+    )
+    replies = paginate(
+        select(Post)
+        .where(Post.thread_id == thread.id, Post.is_opening.is_(False))
+        .options(selectinload(Post.author))
+        .order_by(Post.id),
+        page,
+        REPLIES_PER_PAGE,
+    )
+    shown: list[Any] = [posts, *replies.items]
+    accepted = None
+    if thread.accepted_post_id:
+        accepted = next((p for p in shown if p.id == thread.accepted_post_id), None) or db.session.get(
+            Post, thread.accepted_post_id
+        )
+        shown.append(accepted)
+    ids = [p.id for p in shown if p is not None]
+    likes = dict(
+        db.session.execute(
+            select(Like.post_id, func.count()).where(Like.post_id.in_(ids)).group_by(Like.post_id)
+        ).all()
+    )
+    liked: set[int] = set()
+    if viewer is not None:
+        liked = set(
+            db.session.execute(
+                select(Like.post_id).where(Like.post_id.in_(ids), Like.user_id == viewer.id)
+            ).scalars()
+        )
+    return ThreadPage(thread, posts, replies, accepted, likes, liked)
+
+
+def reply_page_of(post: Post) -> int:
+    """Which page of its thread a reply is on (for permalinks)."""
+    if post.is_opening:
+        return 1
+    before = db.session.execute(
+        select(func.count())
+        .select_from(Post)
+        .where(Post.thread_id == post.thread_id, Post.is_opening.is_(False), Post.id < post.id)
+    ).scalar_one()
+    return before // REPLIES_PER_PAGE + 1
+
+
+def versions(post: Post) -> list[PostVersion]:
+    return list(
+        db.session.execute(
+            select(PostVersion).where(PostVersion.post_id == post.id).order_by(PostVersion.id.desc())
+        ).scalars()
+    )
+
+
+def moderation_page(space: Space, page: int) -> Page:
+    return paginate(
+        select(ModerationAction)
+        .where(ModerationAction.space_id == space.id)
+        .options(selectinload(ModerationAction.actor), selectinload(ModerationAction.thread))
+        .order_by(ModerationAction.id.desc()),
+        page,
+        per_page=50,
+    )

@@ -1,0 +1,202 @@
+"""Thread operations: start, reply, edit, delete, like. Each commits once."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from peixun.accounts.models import User
+from peixun.accounts.service import clean_text
+from peixun.core.db import utcnow
+from peixun.core.errors import ServiceError
+from peixun.core.markdown import RENDERER_VERSION, render
+from peixun.extensions import db
+from peixun.spaces.models import PERSONAL, Space
+from peixun.spaces.service import record
+from peixun.threads.models import (
+    JOURNAL,
+    KIND_LABELS,
+    QUESTION,
+    TOPIC,
+    Like,
+    ModerationAction,
+    Post,
+    PostVersion,
+    Thread,
+)
+
+KINDS_IN_SPACES = (TOPIC, QUESTION)
+
+
+def _title(raw: str) -> str:
+    title = clean_text(raw, 120)
+    if not title:
+        raise ServiceError("请填写标题。", "title")
+    return title
+
+
+def already_posted(form_key: str | None) -> Post | None:
+    """The post a form with this key already created (a double submit), if any."""
+    if not form_key:
+        return None
+    return db.session.execute(select(Post).where(Post.form_key == form_key)).scalar_one_or_none()
+
+
+def _post(
+    thread: Thread, author: User, body: str, *, opening: bool = False, form_key: str | None = None
+) -> Post:
+    if not (body or "").strip():
+        raise ServiceError("请填写内容。", "body")
+    post = Post(
+        thread=thread,
+        author_id=author.id,
+        is_opening=opening,
+        body=body,
+        body_html=render(body),
+        renderer_version=RENDERER_VERSION,
+        form_key=form_key or None,
+    )
+    db.session.add(post)
+    return post
+
+
+def _commit_once(form_key: str | None) -> Post | None:
+    """Commit; if the same form raced in twice, keep the first and return it."""
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        done = already_posted(form_key)
+        if done is None:
+            raise
+        return done
+    return None
+
+
+def start_thread(
+    author: User,
+    space: Space,
+    *,
+    kind: str,
+    title: str,
+    body: str,
+    is_public: bool = True,
+    form_key: str | None = None,
+) -> Thread:
+    """A topic or question in a space, or a research journal in one's personal space.
+    A form submitted twice (same form_key) creates one thread."""
+    done = already_posted(form_key)
+    if done is not None:
+        return done.thread
+    allowed = (JOURNAL,) if space.kind == PERSONAL else KINDS_IN_SPACES
+    if kind not in allowed:
+        raise ServiceError("这里不能发布这种帖子。", "kind")
+    thread = Thread(
+        space_id=space.id,
+        author_id=author.id,
+        kind=kind,
+        title=_title(title),
+        is_public=is_public if kind == JOURNAL else True,
+        last_activity_at=utcnow(),
+    )
+    db.session.add(thread)
+    _post(thread, author, body, opening=True, form_key=form_key)
+    db.session.flush()
+    record(space, author, "thread.started", f"{KIND_LABELS[kind]}：{thread.title}", thread.id)
+    done = _commit_once(form_key)
+    return done.thread if done is not None else thread
+
+
+def post_reply(author: User, thread: Thread, body: str, form_key: str | None = None) -> Post:
+    done = already_posted(form_key)
+    if done is not None:
+        return done
+    if thread.is_locked:
+        raise ServiceError("该帖已锁定，不能回复。")
+    post = _post(thread, author, body, form_key=form_key)
+    thread.last_activity_at = utcnow()
+    return _commit_once(form_key) or post
+
+
+def edit_post(author: User, post: Post, body: str, title: str | None = None) -> None:
+    """Keep the earlier text for the hosts, then save and re-render."""
+    if not (body or "").strip():
+        raise ServiceError("请填写内容。", "body")
+    html = render(body)
+    if post.is_opening and title is not None:
+        post.thread.title = _title(title)
+    if body != post.body:
+        db.session.add(PostVersion(post_id=post.id, body=post.body))
+        post.body, post.body_html, post.renderer_version = body, html, RENDERER_VERSION
+        post.edited_at = utcnow()
+    db.session.commit()
+
+
+def delete_post(actor: User, post: Post) -> None:
+    """Soft delete: the post stays in place as 该帖已删除 so replies keep their context.
+    A host deleting someone else's post is moderation, and is logged."""
+    post.deleted_at = utcnow()
+    if actor.id != post.author_id:
+        _log(actor, post.thread, "delete", f"#{post.id}")
+    db.session.commit()
+
+
+def like(user: User, post: Post) -> bool:
+    """Like a post once; a second like (or a double click) changes nothing."""
+    exists = db.session.execute(
+        select(Like.id).where(Like.post_id == post.id, Like.user_id == user.id)
+    ).scalar_one_or_none()
+    if exists is not None:
+        return False
+    db.session.add(Like(post_id=post.id, user_id=user.id))
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same like racing in from a second tab
+        db.session.rollback()
+        return False
+    return True
+
+
+MODERATIONS = {
+    "feature": ("is_featured", True),
+    "unfeature": ("is_featured", False),
+    "pin": ("is_pinned", True),
+    "unpin": ("is_pinned", False),
+    "lock": ("is_locked", True),
+    "unlock": ("is_locked", False),
+}
+
+
+def moderate(actor: User, thread: Thread, action: str, reason: str = "") -> None:
+    """Feature, pin, lock or hide (with a reason) a thread, and log it for the hosts."""
+    reason = clean_text(reason, 200)
+    if action in MODERATIONS:
+        attribute, value = MODERATIONS[action]
+        setattr(thread, attribute, value)
+    elif action == "hide":
+        if not reason:
+            raise ServiceError("隐藏帖子须说明理由。", "reason")
+        thread.hidden_reason = reason
+    elif action == "unhide":
+        thread.hidden_reason = None
+    else:
+        raise ServiceError("不支持的操作。")
+    _log(actor, thread, action, reason)
+    db.session.commit()
+
+
+def accept_answer(actor: User, thread: Thread, post: Post) -> None:
+    """Mark a reply as the accepted answer of a question (shown first)."""
+    if post.thread_id != thread.id or post.is_opening or post.deleted_at is not None:
+        raise ServiceError("只能采纳本帖中的回复。")
+    thread.accepted_post_id = post.id
+    _log(actor, thread, "accept", f"#{post.id}")
+    db.session.commit()
+
+
+def _log(actor: User, thread: Thread, action: str, reason: str = "") -> None:
+    db.session.add(
+        ModerationAction(
+            space_id=thread.space_id, thread_id=thread.id, actor_id=actor.id, action=action, reason=reason
+        )
+    )

@@ -1,0 +1,255 @@
+"""Thread lists, new threads and journals, thread pages, replies, edits, likes."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from peixun.accounts.models import USERNAME_PATTERN, User
+from peixun.core.db import get_or_404
+from peixun.core.errors import ServiceError
+from peixun.core.markdown import render
+from peixun.core.pagination import page_arg
+from peixun.core.policy import can_current, require
+from peixun.extensions import limiter
+from peixun.spaces import queries as space_queries
+from peixun.spaces.models import PERSONAL, Space
+from peixun.spaces.views import SPACE, load_space
+from peixun.threads import queries, service
+from peixun.threads.forms import EditForm, ModerationForm, PostForm, ThreadForm
+from peixun.threads.models import JOURNAL, Post, Thread
+
+bp = Blueprint("threads", __name__)
+PERSONAL_SPACE = "/u/<username>"
+
+
+def _viewer() -> User | None:
+    return current_user._get_current_object() if current_user.is_authenticated else None
+
+
+def _space(prefix: str | None, slug: str | None, username: str | None) -> Space:
+    if username is None:
+        return load_space(prefix or "", slug or "")
+    space = space_queries.personal_space_of(username) if re.match(USERNAME_PATTERN, username) else None
+    if space is None:
+        abort(404)
+    return space
+
+
+def _choice(name: str, allowed: dict[str, str], default: str) -> str:
+    value = request.args.get(name, default)
+    if value not in allowed:
+        abort(404)
+    return value
+
+
+def _preview(form: PostForm) -> str | None:
+    """Render the body for "预览"; a refused body becomes a field error."""
+    try:
+        return render(form.body.data or "")
+    except ServiceError as error:
+        form.body.errors = [*form.body.errors, error.message]
+        return None
+
+
+def _refused(form: PostForm, error: ServiceError) -> None:
+    field = getattr(form, error.field or "body", form.body)
+    field.errors = [*field.errors, error.message]
+
+
+@bp.route(SPACE + "/threads")
+@bp.route(PERSONAL_SPACE + "/threads")
+def list_threads(prefix: str | None = None, slug: str | None = None, username: str | None = None):
+    space = _space(prefix, slug, username)
+    require("thread.list", space)
+    sort = _choice("sort", queries.SORTS, "activity")
+    show = _choice("show", queries.FILTERS, "")
+    moderator = can_current("thread.moderate", space)
+    page = queries.thread_list(space, _viewer(), page_arg(), sort, show, can_moderate=moderator)
+    where = {"username": username} if username else {"prefix": prefix, "slug": slug}
+    page_args = {**where, "show": show or None, "sort": sort if sort != "activity" else None}
+    return render_template(
+        "threads/list.html",
+        space=space,
+        crumbs=space_queries.ancestors(space),
+        tab="threads",
+        page=page,
+        sort=sort,
+        show=show,
+        page_args=page_args,
+    )
+
+
+def _poster_key() -> str:
+    return f"poster:{current_user.id}" if current_user.is_authenticated else "anonymous"
+
+
+def _post_limit() -> str:
+    return current_app.config["POST_LIMIT_PER_USER"]
+
+
+@bp.route(SPACE + "/threads/new", methods=["GET", "POST"])
+@bp.route(PERSONAL_SPACE + "/threads/new", methods=["GET", "POST"])
+@limiter.limit(_post_limit, key_func=_poster_key, methods=["POST"])
+def new_thread(prefix: str | None = None, slug: str | None = None, username: str | None = None):
+    space = _space(prefix, slug, username)
+    require("thread.create", space)
+    form = ThreadForm()
+    journal = space.kind == PERSONAL
+    preview = None
+    if form.validate_on_submit() and form.preview.data:
+        preview = _preview(form)
+    elif form.validate_on_submit():
+        try:
+            thread = service.start_thread(
+                _viewer(),
+                space,
+                kind=JOURNAL if journal else form.kind.data or "",
+                title=form.title.data or "",
+                body=form.body.data or "",
+                is_public=bool(form.is_public.data),
+                form_key=form.form_key.data,
+            )
+        except ServiceError as error:
+            _refused(form, error)
+        else:
+            flash("已发布。", "success")
+            return redirect(url_for("threads.show", thread_id=thread.id))
+    return render_template(
+        "threads/new.html",
+        space=space,
+        crumbs=space_queries.ancestors(space),
+        tab="threads",
+        form=form,
+        preview=preview,
+        journal=journal,
+    ), 400 if form.errors else 200
+
+
+@bp.route("/t/<int:thread_id>", methods=["GET", "POST"])
+@limiter.limit(_post_limit, key_func=_poster_key, methods=["POST"])
+def show(thread_id: int):
+    thread = get_or_404(Thread, thread_id)
+    require("thread.view", thread)
+    form = PostForm()
+    preview = None
+    if request.method == "POST":
+        require("thread.reply", thread)
+        if form.preview.data and form.validate_on_submit():
+            preview = _preview(form)
+        elif form.validate_on_submit():
+            try:
+                post = service.post_reply(_viewer(), thread, form.body.data or "", form.form_key.data)
+            except ServiceError as error:
+                _refused(form, error)
+            else:
+                return redirect(url_for("threads.permalink", post_id=post.id))
+    data = queries.thread_page(thread, _viewer(), page_arg())
+    return render_template(
+        "threads/show.html", data=data, thread=thread, space=thread.space, form=form, preview=preview
+    ), 400 if form.errors else 200
+
+
+@bp.route("/p/<int:post_id>")
+def permalink(post_id: int):
+    post = get_or_404(Post, post_id)
+    require("thread.view", post.thread)
+    page = queries.reply_page_of(post)
+    return redirect(
+        url_for(
+            "threads.show", thread_id=post.thread_id, page=page if page > 1 else None, _anchor=f"p{post.id}"
+        )
+    )
+
+
+@bp.route("/p/<int:post_id>/edit", methods=["GET", "POST"])
+def edit(post_id: int):
+    post = get_or_404(Post, post_id)
+    require("post.edit", post)
+    form = EditForm(data={"body": post.body, "title": post.thread.title} if request.method == "GET" else None)
+    preview = None
+    if form.validate_on_submit() and form.preview.data:
+        preview = _preview(form)
+    elif form.validate_on_submit():
+        try:
+            service.edit_post(
+                _viewer(), post, form.body.data or "", form.title.data if post.is_opening else None
+            )
+        except ServiceError as error:
+            _refused(form, error)
+        else:
+            flash("已保存修改。", "success")
+            return redirect(url_for("threads.permalink", post_id=post.id))
+    return render_template(
+        "threads/edit.html",
+        post=post,
+        thread=post.thread,
+        space=post.thread.space,
+        form=form,
+        preview=preview,
+    ), 400 if form.errors else 200
+
+
+@bp.route("/p/<int:post_id>/delete", methods=["POST"])
+def delete(post_id: int):
+    post = get_or_404(Post, post_id)
+    require("post.delete", post)
+    service.delete_post(_viewer(), post)
+    flash("已删除。", "success")
+    return redirect(url_for("threads.permalink", post_id=post.id))
+
+
+@bp.route("/p/<int:post_id>/like", methods=["POST"])
+def like(post_id: int):
+    post = get_or_404(Post, post_id)
+    require("post.like", post)
+    service.like(_viewer(), post)
+    return redirect(url_for("threads.permalink", post_id=post.id))
+
+
+@bp.route("/p/<int:post_id>/history")
+def history(post_id: int):
+    post = get_or_404(Post, post_id)
+    require("post.history", post)
+    return render_template(
+        "threads/history.html", post=post, thread=post.thread, versions=queries.versions(post)
+    )
+
+
+@bp.route(
+    "/t/<int:thread_id>/<any(feature,unfeature,pin,unpin,lock,unlock,hide,unhide):action>", methods=["POST"]
+)
+def moderate(thread_id: int, action: str):
+    thread = get_or_404(Thread, thread_id)
+    require("thread.moderate", thread)
+    form = ModerationForm()
+    if not form.validate():
+        abort(400)
+    service.moderate(_viewer(), thread, action, form.reason.data or "")
+    flash("已记录这次管理操作。", "success")
+    return redirect(url_for("threads.show", thread_id=thread.id))
+
+
+@bp.route("/p/<int:post_id>/accept", methods=["POST"])
+def accept(post_id: int):
+    post = get_or_404(Post, post_id)
+    require("thread.accept", post.thread)
+    service.accept_answer(_viewer(), post.thread, post)
+    flash("已采纳为最佳答案。", "success")
+    return redirect(url_for("threads.show", thread_id=post.thread_id))
+
+
+@bp.route(SPACE + "/threads/moderation")
+def moderation_log(prefix: str, slug: str):
+    space = load_space(prefix, slug)
+    require("thread.moderate", space)
+    page = queries.moderation_page(space, page_arg())
+    return render_template(
+        "threads/moderation.html",
+        space=space,
+        crumbs=space_queries.ancestors(space),
+        tab="threads",
+        page=page,
+    )
