@@ -32,6 +32,8 @@ def check_html(html: str, url: str = "") -> BeautifulSoup:
             or field.find_parent("label") is not None
         )
         assert ok, f"{url}: unlabelled field {field}"
+    ids = [tag["id"] for tag in soup.find_all(id=True)]
+    assert len(ids) == len(set(ids)), f"{url}: duplicate ids {sorted({i for i in ids if ids.count(i) > 1})}"
     for form in soup.find_all("form"):
         if form.get("method", "get").lower() == "post":
             assert form.find("input", {"name": "csrf_token"}), f"{url}: POST form without CSRF token"
