@@ -134,3 +134,11 @@ class ResetPasswordForm(FlaskForm):
         description="对方用临时密码登录后须立即改为自己的密码。",
         validators=[InputRequired(REQUIRED), Length(MIN_PASSWORD, MAX_PASSWORD, PASSWORD_LENGTH)],
     )
+
+
+class WordListForm(FlaskForm):
+    words = TextAreaField(
+        "敏感词表",
+        description="每行一个词语，# 之后为注释；单字不可用（会误拦大量正常内容）。",
+        validators=[Length(max=600_000, message="词表过长。")],
+    )

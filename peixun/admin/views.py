@@ -11,11 +11,20 @@ from flask_wtf import FlaskForm
 from peixun.accounts import service as accounts
 from peixun.accounts.models import User
 from peixun.admin import queries
-from peixun.admin.forms import AppointForm, NewUserForm, ResetPasswordForm, RevokeForm, SpaceForm, space_form
+from peixun.admin.forms import (
+    AppointForm,
+    NewUserForm,
+    ResetPasswordForm,
+    RevokeForm,
+    SpaceForm,
+    WordListForm,
+    space_form,
+)
 from peixun.core.db import get_or_404
 from peixun.core.errors import ServiceError
 from peixun.core.pagination import page_arg
 from peixun.core.policy import forget_actor, require
+from peixun.core.screening import current_word_list, save_word_list
 from peixun.core.security import safe_next
 from peixun.extensions import db
 from peixun.spaces import service as spaces
@@ -232,3 +241,18 @@ def reset_password(user_id: int):
             flash(f"已重置 {user.username} 的密码，其所有登录已结束。", "success")
             return redirect(url_for("admin.users", q=user.username))
     return render_template("admin/password.html", form=form, user=user), _status(form)
+
+
+@bp.route("/screen", methods=["GET", "POST"])
+def screen_words():
+    require("admin.edit_screen")
+    form = WordListForm(data=None if request.method == "POST" else {"words": current_word_list()})
+    if form.validate_on_submit():
+        try:
+            save_word_list(form.words.data or "")
+        except ServiceError as error:
+            _refused(form, error)
+        else:
+            flash("敏感词表已保存，新发布的内容将按新词表审核。", "success")
+            return redirect(url_for("admin.screen_words"))
+    return render_template("admin/screen.html", form=form), _status(form)

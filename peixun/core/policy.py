@@ -127,7 +127,8 @@ def _reads_thread(actor: Actor, thread: Any) -> bool:
     is_author = actor.user is not None and thread.author_id == actor.user.id
     if thread.kind == "journal" and not thread.is_public:
         return is_author or actor.is_admin
-    if thread.hidden_reason is not None and not (is_author or _moderates(actor, thread.space)):
+    hidden = thread.hidden_reason is not None or thread.is_held
+    if hidden and not (is_author or _moderates(actor, thread.space)):
         return False
     return _reads_space(actor, thread.space)
 
@@ -197,6 +198,7 @@ RULES: dict[str, Rule] = {
     "post.like": _r(USER, when=_likeable, doc="Once per person, never one's own post."),
     "post.history": _r(*MANAGERS, doc="Earlier versions of an edited post are for hosts."),
     "thread.moderate": _r(*MANAGERS, doc="Hosts and admins feature, pin, lock and hide threads."),
+    "post.review": _r(*MANAGERS, doc="Hosts clear the posts the network-safety screen held."),
     "thread.accept": _r(
         SELF,
         HOST,
@@ -207,6 +209,7 @@ RULES: dict[str, Rule] = {
     ),
     "admin.access": _r(SITE_ADMIN),
     "admin.manage_spaces": _r(SITE_ADMIN, doc="Create and edit regions, schools, workshops."),
+    "admin.edit_screen": _r(SITE_ADMIN, doc="Site admins keep the network-safety word list."),
     "admin.appoint": _r(SITE_ADMIN, doc="Appoint and revoke hosts, experts and admins."),
 }
 

@@ -62,6 +62,8 @@ from itertools import accumulate
 from typing import NamedTuple
 
 from peixun.core.errors import ServiceError
+from peixun.core.settings import get_setting, put_setting
+from peixun.extensions import db
 
 MAX_WORDS = 10_000
 MAX_WORD_LENGTH = 50
@@ -350,3 +352,29 @@ def excerpt(text: str, match: Match, radius: int = 20) -> tuple[str, str, str]:
         text[match.start : match.end],
         after + ("…" if high < len(text) else ""),
     )
+
+
+WORD_LIST_SETTING = "screening.words"
+
+
+@lru_cache(maxsize=8)
+def _words_of(text: str) -> tuple[str, ...]:
+    return tuple(parse_word_list(text))
+
+
+def current_screen() -> Screen:
+    """The screen for the admins' word list (the defaults until they save one)."""
+    text = get_setting(WORD_LIST_SETTING)
+    return screen_for(DEFAULT_WORDS if text is None else _words_of(text))
+
+
+def current_word_list() -> str:
+    text = get_setting(WORD_LIST_SETTING)
+    return "\n".join(DEFAULT_WORDS) if text is None else text
+
+
+def save_word_list(text: str) -> None:
+    """Validate (ServiceError naming the bad line) and store the admins' word list."""
+    parse_word_list(text, field="words")
+    put_setting(WORD_LIST_SETTING, text)
+    db.session.commit()

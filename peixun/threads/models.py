@@ -34,6 +34,9 @@ class Thread(IdMixin, CreatedMixin, db.Model):
     is_locked: Mapped[bool] = mapped_column(Boolean, default=False)
     # Set by a host: the thread is then shown only to its author and the hosts.
     hidden_reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # The opening post matched the network-safety screen: shown to its author and the
+    # hosts only, until a host releases it.
+    is_held: Mapped[bool] = mapped_column(Boolean, default=False)
     accepted_post_id: Mapped[int | None] = mapped_column(
         ForeignKey("posts.id", use_alter=True, ondelete="SET NULL")
     )
@@ -72,6 +75,7 @@ class Post(IdMixin, CreatedMixin, db.Model):
     # One key per form render: a double-submitted form creates one post (STACK_NOTES 12).
     form_key: Mapped[str | None] = mapped_column(String(43), unique=True, nullable=True)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    is_held: Mapped[bool] = mapped_column(Boolean, default=False)
 
     thread: Mapped[Thread] = relationship(foreign_keys=[thread_id])
     author: Mapped[User] = relationship()
@@ -113,6 +117,8 @@ MODERATION_LABELS = {
     "unhide": "取消隐藏",
     "accept": "采纳为最佳答案",
     "delete": "删除回帖",
+    "release": "审核通过",
+    "reject": "审核不通过",
 }
 
 

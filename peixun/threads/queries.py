@@ -43,7 +43,7 @@ def thread_list(
     if space.kind == PERSONAL and (viewer is None or viewer.id != space.owner_id):
         statement = statement.where(or_(Thread.kind != JOURNAL, Thread.is_public.is_(True)))
     if not can_moderate:
-        visible = Thread.hidden_reason.is_(None)
+        visible = and_(Thread.hidden_reason.is_(None), Thread.is_held.is_(False))
         statement = statement.where(
             visible if viewer is None else or_(visible, Thread.author_id == viewer.id)
         )
@@ -65,7 +65,7 @@ def _rows(threads: list[Thread]) -> list[ThreadRow]:
     if not threads:
         return []
     ids = [t.id for t in threads]
-    live_reply = and_(Post.is_opening.is_(False), Post.deleted_at.is_(None))
+    live_reply = and_(Post.is_opening.is_(False), Post.deleted_at.is_(None), Post.is_held.is_(False))
     replies = dict(
         db.session.execute(
             select(Post.thread_id, func.count())
@@ -101,8 +101,9 @@ class ThreadPage:
     liked: set[int] = field(default_factory=set)
 
 
-def thread_page(thread: Thread, viewer: User | None, page: int) -> ThreadPage:
-    """The opening post, one page of replies, the accepted answer, like counts."""
+def thread_page(thread: Thread, viewer: User | None, page: int, can_review: bool = False) -> ThreadPage:
+    """The opening post, one page of replies, the accepted answer, like counts.
+    Held replies are shown to their authors and to the hosts only."""
     posts = (
         db.session.execute(
             select(Post)
@@ -113,10 +114,7 @@ def thread_page(thread: Thread, viewer: User | None, page: int) -> ThreadPage:
         .first()
     )
     replies = paginate(
-        select(Post)
-        .where(Post.thread_id == thread.id, Post.is_opening.is_(False))
-        .options(selectinload(Post.author))
-        .order_by(Post.id),
+        _visible_replies(thread, viewer, can_review).options(selectinload(Post.author)).order_by(Post.id),
         page,
         REPLIES_PER_PAGE,
     )
@@ -141,6 +139,27 @@ def thread_page(thread: Thread, viewer: User | None, page: int) -> ThreadPage:
             ).scalars()
         )
     return ThreadPage(thread, posts, replies, accepted, likes, liked)
+
+
+def _visible_replies(thread: Thread, viewer: User | None, can_review: bool) -> Any:
+    statement = select(Post).where(Post.thread_id == thread.id, Post.is_opening.is_(False))
+    if not can_review:
+        shown = Post.is_held.is_(False)
+        statement = statement.where(shown if viewer is None else or_(shown, Post.author_id == viewer.id))
+    return statement
+
+
+def held_posts(space: Space, page: int) -> Page:
+    """The review queue: held posts of a space, oldest first."""
+    return paginate(
+        select(Post)
+        .join(Thread, Post.thread_id == Thread.id)
+        .where(Thread.space_id == space.id, Post.is_held.is_(True), Post.deleted_at.is_(None))
+        .options(selectinload(Post.author), selectinload(Post.thread))
+        .order_by(Post.id),
+        page,
+        per_page=30,
+    )
 
 
 def reply_page_of(post: Post) -> int:

@@ -10,6 +10,7 @@ from peixun.accounts.service import clean_text
 from peixun.core.db import utcnow
 from peixun.core.errors import ServiceError
 from peixun.core.markdown import RENDERER_VERSION, render
+from peixun.core.screening import current_screen
 from peixun.extensions import db
 from peixun.spaces.models import PERSONAL, Space
 from peixun.spaces.service import record
@@ -47,7 +48,12 @@ def _post(
 ) -> Post:
     if not (body or "").strip():
         raise ServiceError("请填写内容。", "body")
+    # The network-safety screen (seed 002): a match is held for a host's review.
+    held = current_screen().matches(thread.title if opening else "", body)
+    if opening:
+        thread.is_held = held
     post = Post(
+        is_held=held,
         thread=thread,
         author_id=author.id,
         is_opening=opening,
@@ -200,3 +206,19 @@ def _log(actor: User, thread: Thread, action: str, reason: str = "") -> None:
             space_id=thread.space_id, thread_id=thread.id, actor_id=actor.id, action=action, reason=reason
         )
     )
+
+
+def release(actor: User, post: Post) -> None:
+    """A host clears a held post: everyone who may read the thread now sees it."""
+    post.is_held = False
+    if post.is_opening:
+        post.thread.is_held = False
+    _log(actor, post.thread, "release", f"#{post.id}")
+    db.session.commit()
+
+
+def reject(actor: User, post: Post) -> None:
+    """A host refuses a held post: it is deleted (softly) and stays out of sight."""
+    post.deleted_at = utcnow()
+    _log(actor, post.thread, "reject", f"#{post.id}")
+    db.session.commit()

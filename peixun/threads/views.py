@@ -13,16 +13,18 @@ from peixun.core.errors import ServiceError
 from peixun.core.markdown import render
 from peixun.core.pagination import page_arg
 from peixun.core.policy import can_current, require
+from peixun.core.screening import current_screen, excerpt
 from peixun.extensions import limiter
 from peixun.spaces import queries as space_queries
 from peixun.spaces.models import PERSONAL, Space
-from peixun.spaces.views import SPACE, load_space
+from peixun.spaces.views import SPACE, load_space, space_url
 from peixun.threads import queries, service
 from peixun.threads.forms import EditForm, ModerationForm, PostForm, ThreadForm
 from peixun.threads.models import JOURNAL, Post, Thread
 
 bp = Blueprint("threads", __name__)
 PERSONAL_SPACE = "/u/<username>"
+HELD = "内容中有需要审核的词语，已提交坊主审核；审核通过前只有您和坊主能看到。"
 
 
 def _viewer() -> User | None:
@@ -115,7 +117,7 @@ def new_thread(prefix: str | None = None, slug: str | None = None, username: str
         except ServiceError as error:
             _refused(form, error)
         else:
-            flash("已发布。", "success")
+            flash(HELD if thread.is_held else "已发布。", "info" if thread.is_held else "success")
             return redirect(url_for("threads.show", thread_id=thread.id))
     return render_template(
         "threads/new.html",
@@ -145,8 +147,10 @@ def show(thread_id: int):
             except ServiceError as error:
                 _refused(form, error)
             else:
+                if post.is_held:
+                    flash(HELD, "info")
                 return redirect(url_for("threads.permalink", post_id=post.id))
-    data = queries.thread_page(thread, _viewer(), page_arg())
+    data = queries.thread_page(thread, _viewer(), page_arg(), can_current("post.review", thread))
     return render_template(
         "threads/show.html", data=data, thread=thread, space=thread.space, form=form, preview=preview
     ), 400 if form.errors else 200
@@ -253,3 +257,31 @@ def moderation_log(prefix: str, slug: str):
         tab="threads",
         page=page,
     )
+
+
+@bp.route(SPACE + "/threads/review")
+def review_queue(prefix: str, slug: str):
+    space = load_space(prefix, slug)
+    require("post.review", space)
+    page = queries.held_posts(space, page_arg())
+    screen = current_screen()
+    matches = {post.id: [excerpt(post.body, m) for m in screen.find(post.body)[:3]] for post in page.items}
+    return render_template(
+        "threads/review.html",
+        space=space,
+        crumbs=space_queries.ancestors(space),
+        tab="threads",
+        page=page,
+        matches=matches,
+    )
+
+
+@bp.route("/p/<int:post_id>/<any(release,reject):decision>", methods=["POST"])
+def review(post_id: int, decision: str):
+    post = get_or_404(Post, post_id)
+    require("post.review", post)
+    if not post.is_held or post.deleted_at is not None:
+        abort(404)
+    (service.release if decision == "release" else service.reject)(_viewer(), post)
+    flash("已审核通过。" if decision == "release" else "已驳回并删除。", "success")
+    return redirect(space_url(post.thread.space, "threads.review_queue"))

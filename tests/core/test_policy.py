@@ -79,6 +79,7 @@ MATRIX = [
     ("admin.access", None, {"admin"}),
     ("admin.manage_spaces", None, {"admin"}),
     ("admin.appoint", None, {"admin"}),
+    ("admin.edit_screen", None, {"admin"}),
     ("user.manage", None, {"admin"}),
     ("space.view", "workshop", ALL),
     ("space.view", "group", ALL),

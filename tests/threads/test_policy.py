@@ -83,6 +83,7 @@ MATRIX = [
     ("post.like", "reply", IN_WORKSHOP - {"author"}),
     ("post.history", "reply", {"host", "region_admin", "admin"}),
     ("thread.moderate", "topic", {"host", "region_admin", "admin"}),
+    ("post.review", "reply", {"host", "region_admin", "admin"}),
     ("thread.accept", "topic", set()),
     ("thread.accept", "question", {"author", "host", "region_admin", "admin"}),
 ]
