@@ -64,8 +64,10 @@ def register_blueprints(app: Flask) -> None:
 
 def register_hooks(app: Flask) -> None:
     from peixun.spaces import hooks as spaces_hooks
+    from peixun.threads import hooks as threads_hooks
 
     spaces_hooks.connect(app)
+    threads_hooks.connect(app)
 
 
 def register_cli(app: Flask) -> None:

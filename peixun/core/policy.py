@@ -198,6 +198,10 @@ RULES: dict[str, Rule] = {
     "post.like": _r(USER, when=_likeable, doc="Once per person, never one's own post."),
     "post.history": _r(*MANAGERS, doc="Earlier versions of an edited post are for hosts."),
     "thread.moderate": _r(*MANAGERS, doc="Hosts and admins feature, pin, lock and hide threads."),
+    "thread.subscribe": _r(USER, when=lambda actor, thread: _reads_thread(actor, thread)),
+    "space.subscribe": _r(USER, when=lambda actor, space: _reads_space(actor, space)),
+    "notification.list": _r(USER, doc="Everyone signed in has a notifications page."),
+    "notification.open": _r(SELF, doc="Only the recipient opens (and so reads) a notification."),
     "post.review": _r(*MANAGERS, doc="Hosts clear the posts the network-safety screen held."),
     "thread.accept": _r(
         SELF,

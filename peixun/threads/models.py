@@ -140,3 +140,63 @@ class ModerationAction(IdMixin, CreatedMixin, db.Model):
     @property
     def label(self) -> str:
         return MODERATION_LABELS.get(self.action, self.action)
+
+
+NOTIFICATION_LABELS = {
+    "reply": "回复了",
+    "mention": "提到了您，在",
+    "accepted": "采纳了您的回答，在",
+    "moderated": "管理了您的帖子",
+    "thread": "发起了新讨论",
+}
+
+
+class Notification(IdMixin, CreatedMixin, db.Model):
+    """Something that happened to me: a reply, a mention, an accepted answer, moderation."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_user_read", "user_id", "read_at"),)
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(16))
+    thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"), index=True)
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    detail: Mapped[str] = mapped_column(String(200), default="")
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+    thread: Mapped[Thread] = relationship()
+
+    @property
+    def label(self) -> str:
+        return NOTIFICATION_LABELS.get(self.kind, self.kind)
+
+    @property
+    def policy_owner_id(self) -> int:
+        return self.user_id
+
+
+class Subscription(IdMixin, CreatedMixin, db.Model):
+    """Watch (notify me) or mute (never notify me) a thread or a whole space."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (
+        UniqueConstraint("user_id", "thread_id"),
+        UniqueConstraint("user_id", "space_id"),
+    )
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    thread_id: Mapped[int | None] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"), index=True)
+    space_id: Mapped[int | None] = mapped_column(ForeignKey("spaces.id", ondelete="CASCADE"), index=True)
+    is_muted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ThreadVisit(db.Model):
+    """When a user last read a thread: the unread markers of thread lists."""
+
+    __tablename__ = "thread_visits"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -18,9 +18,12 @@ from peixun.threads.models import (
     REPLIES_PER_PAGE,
     Like,
     ModerationAction,
+    Notification,
     Post,
     PostVersion,
+    Subscription,
     Thread,
+    ThreadVisit,
 )
 
 SORTS = {"activity": "最新回复", "newest": "最新发布"}
@@ -33,6 +36,7 @@ class ThreadRow:
     replies: int = 0
     likes: int = 0
     last_reply: Post | None = None
+    is_unread: bool = False
 
 
 def thread_list(
@@ -56,12 +60,13 @@ def thread_list(
     newest = Thread.created_at if sort == "newest" else Thread.last_activity_at
     statement = statement.order_by(Thread.is_pinned.desc(), newest.desc(), Thread.id.desc())
     result = paginate(statement, page, per_page=20)
-    result.items = _rows(result.items)
+    result.items = _rows(result.items, viewer)
     return result
 
 
-def _rows(threads: list[Thread]) -> list[ThreadRow]:
-    """Reply counts, likes of the opening post and the last reply: three queries."""
+def _rows(threads: list[Thread], viewer: User | None = None) -> list[ThreadRow]:
+    """Reply counts, likes of the opening post, the last reply and (signed in) what is
+    unread: four queries."""
     if not threads:
         return []
     ids = [t.id for t in threads]
@@ -88,7 +93,25 @@ def _rows(threads: list[Thread]) -> list[ThreadRow]:
             select(Post).where(Post.id.in_(latest)).options(selectinload(Post.author))
         ).scalars()
     }
-    return [ThreadRow(t, replies.get(t.id, 0), likes.get(t.id, 0), last.get(t.id)) for t in threads]
+    seen: dict[int, Any] = {}
+    if viewer is not None:
+        seen = dict(
+            db.session.execute(
+                select(ThreadVisit.thread_id, ThreadVisit.seen_at).where(
+                    ThreadVisit.user_id == viewer.id, ThreadVisit.thread_id.in_(ids)
+                )
+            ).all()
+        )
+    return [
+        ThreadRow(
+            t,
+            replies.get(t.id, 0),
+            likes.get(t.id, 0),
+            last.get(t.id),
+            viewer is not None and (t.id not in seen or t.last_activity_at > seen[t.id]),
+        )
+        for t in threads
+    ]
 
 
 @dataclass
@@ -191,3 +214,33 @@ def moderation_page(space: Space, page: int) -> Page:
         page,
         per_page=50,
     )
+
+
+def unread_notifications(user: User) -> int:
+    return db.session.execute(
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    ).scalar_one()
+
+
+def notifications_page(user: User, page: int) -> Page:
+    return paginate(
+        select(Notification)
+        .where(Notification.user_id == user.id)
+        .options(selectinload(Notification.actor), selectinload(Notification.thread))
+        .order_by(Notification.id.desc()),
+        page,
+        per_page=30,
+    )
+
+
+def subscription_of(user: User | None, *, thread: Thread | None = None, space: Space | None = None) -> str:
+    """ "watch", "mute" or "" for the user's choice on a thread or a space."""
+    if user is None:
+        return ""
+    target = Subscription.thread_id == thread.id if thread is not None else Subscription.space_id == space.id
+    muted = db.session.execute(
+        select(Subscription.is_muted).where(Subscription.user_id == user.id, target)
+    ).scalar_one_or_none()
+    return "" if muted is None else ("mute" if muted else "watch")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from peixun.accounts.models import User
@@ -14,19 +14,29 @@ from peixun.core.screening import current_screen
 from peixun.extensions import db
 from peixun.spaces.models import PERSONAL, Space
 from peixun.spaces.service import record
+from peixun.threads import notify
 from peixun.threads.models import (
     JOURNAL,
     KIND_LABELS,
+    MODERATION_LABELS,
     QUESTION,
     TOPIC,
     Like,
     ModerationAction,
+    Notification,
     Post,
     PostVersion,
+    Subscription,
     Thread,
+    ThreadVisit,
 )
 
 KINDS_IN_SPACES = (TOPIC, QUESTION)
+
+
+def _html(body: str) -> str:
+    """Render once when saving: sanitised Markdown, with @mentions of real users linked."""
+    return notify.link_mentions(render(body), notify.mentioned_users(body))
 
 
 def _title(raw: str) -> str:
@@ -58,7 +68,7 @@ def _post(
         author_id=author.id,
         is_opening=opening,
         body=body,
-        body_html=render(body),
+        body_html=_html(body),
         renderer_version=RENDERER_VERSION,
         form_key=form_key or None,
     )
@@ -106,8 +116,10 @@ def start_thread(
         last_activity_at=utcnow(),
     )
     db.session.add(thread)
-    _post(thread, author, body, opening=True, form_key=form_key)
+    opening = _post(thread, author, body, opening=True, form_key=form_key)
     db.session.flush()
+    if not opening.is_held:
+        notify.on_new_post(author, thread, opening)
     record(space, author, "thread.started", f"{KIND_LABELS[kind]}：{thread.title}", thread.id)
     done = _commit_once(form_key)
     return done.thread if done is not None else thread
@@ -121,6 +133,9 @@ def post_reply(author: User, thread: Thread, body: str, form_key: str | None = N
         raise ServiceError("该帖已锁定，不能回复。")
     post = _post(thread, author, body, form_key=form_key)
     thread.last_activity_at = utcnow()
+    db.session.flush()
+    if not post.is_held:
+        notify.on_new_post(author, thread, post)
     return _commit_once(form_key) or post
 
 
@@ -128,7 +143,7 @@ def edit_post(author: User, post: Post, body: str, title: str | None = None) -> 
     """Keep the earlier text for the hosts, then save and re-render."""
     if not (body or "").strip():
         raise ServiceError("请填写内容。", "body")
-    html = render(body)
+    html = _html(body)
     if post.is_opening and title is not None:
         post.thread.title = _title(title)
     if body != post.body:
@@ -144,6 +159,7 @@ def delete_post(actor: User, post: Post) -> None:
     post.deleted_at = utcnow()
     if actor.id != post.author_id:
         _log(actor, post.thread, "delete", f"#{post.id}")
+        notify.on_moderated(actor, post.thread, post, MODERATION_LABELS["delete"])
     db.session.commit()
 
 
@@ -188,6 +204,7 @@ def moderate(actor: User, thread: Thread, action: str, reason: str = "") -> None
     else:
         raise ServiceError("不支持的操作。")
     _log(actor, thread, action, reason)
+    notify.on_moderated(actor, thread, None, MODERATION_LABELS[action])
     db.session.commit()
 
 
@@ -197,6 +214,7 @@ def accept_answer(actor: User, thread: Thread, post: Post) -> None:
         raise ServiceError("只能采纳本帖中的回复。")
     thread.accepted_post_id = post.id
     _log(actor, thread, "accept", f"#{post.id}")
+    notify.on_accepted(actor, thread, post)
     db.session.commit()
 
 
@@ -214,6 +232,8 @@ def release(actor: User, post: Post) -> None:
     if post.is_opening:
         post.thread.is_held = False
     _log(actor, post.thread, "release", f"#{post.id}")
+    notify.on_moderated(actor, post.thread, post, MODERATION_LABELS["release"])
+    notify.on_new_post(post.author, post.thread, post)
     db.session.commit()
 
 
@@ -221,4 +241,41 @@ def reject(actor: User, post: Post) -> None:
     """A host refuses a held post: it is deleted (softly) and stays out of sight."""
     post.deleted_at = utcnow()
     _log(actor, post.thread, "reject", f"#{post.id}")
+    notify.on_moderated(actor, post.thread, post, MODERATION_LABELS["reject"])
     db.session.commit()
+
+
+def subscribe(user: User, *, thread: Thread | None = None, space: Space | None = None, mode: str) -> None:
+    """Watch or mute a thread or a space ("unwatch" forgets the choice)."""
+    target = {"thread_id": thread.id} if thread is not None else {"space_id": space.id if space else None}
+    found = db.session.execute(select(Subscription).filter_by(user_id=user.id, **target)).scalar_one_or_none()
+    if mode == "unwatch":
+        if found is not None:
+            db.session.delete(found)
+    elif found is None:
+        db.session.add(Subscription(user_id=user.id, is_muted=mode == "mute", **target))
+    else:
+        found.is_muted = mode == "mute"
+    db.session.commit()
+
+
+def mark_read(user: User, notification_ids: list[int] | None = None) -> None:
+    """Mark my notifications read: the given ones, or all of them."""
+    statement = update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    if notification_ids is not None:
+        statement = statement.where(Notification.id.in_(notification_ids))
+    db.session.execute(statement.values(read_at=utcnow()))
+    db.session.commit()
+
+
+def record_visit(user: User, thread: Thread) -> None:
+    """Remember that the user has now read the thread (its unread marker goes)."""
+    visit = db.session.get(ThreadVisit, (user.id, thread.id))
+    if visit is None:
+        db.session.add(ThreadVisit(user_id=user.id, thread_id=thread.id, seen_at=utcnow()))
+    else:
+        visit.seen_at = utcnow()
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same user opening the thread twice at once
+        db.session.rollback()

@@ -20,10 +20,15 @@ from peixun.spaces.models import PERSONAL, Space
 from peixun.spaces.views import SPACE, load_space, space_url
 from peixun.threads import queries, service
 from peixun.threads.forms import EditForm, ModerationForm, PostForm, ThreadForm
-from peixun.threads.models import JOURNAL, Post, Thread
+from peixun.threads.models import JOURNAL, Notification, Post, Thread
 
 bp = Blueprint("threads", __name__)
 PERSONAL_SPACE = "/u/<username>"
+SUBSCRIBED = {
+    "watch": "已关注，有新内容时会通知您。",
+    "mute": "已设为免打扰。",
+    "unwatch": "已恢复默认通知。",
+}
 HELD = "内容中有需要审核的词语，已提交坊主审核；审核通过前只有您和坊主能看到。"
 
 
@@ -56,6 +61,16 @@ def _preview(form: PostForm) -> str | None:
         return None
 
 
+def _quote(thread: Thread) -> str:
+    """The reply box pre-filled with a quote of ?quote=<post id> (works without JavaScript)."""
+    post = get_or_404(Post, request.args.get("quote", ""))
+    if post.thread_id != thread.id or post.deleted_at is not None or post.is_held:
+        abort(404)
+    lines = post.body.strip().splitlines()[:12]
+    quoted = "\n".join(f"> {line}" for line in lines)
+    return f"> @{post.author.username}：\n{quoted}\n\n"
+
+
 def _refused(form: PostForm, error: ServiceError) -> None:
     field = getattr(form, error.field or "body", form.body)
     field.errors = [*field.errors, error.message]
@@ -81,6 +96,7 @@ def list_threads(prefix: str | None = None, slug: str | None = None, username: s
         sort=sort,
         show=show,
         page_args=page_args,
+        subscription=queries.subscription_of(_viewer(), space=space),
     )
 
 
@@ -135,7 +151,9 @@ def new_thread(prefix: str | None = None, slug: str | None = None, username: str
 def show(thread_id: int):
     thread = get_or_404(Thread, thread_id)
     require("thread.view", thread)
-    form = PostForm()
+    form = PostForm(
+        data={"body": _quote(thread)} if request.method == "GET" and "quote" in request.args else None
+    )
     preview = None
     if request.method == "POST":
         require("thread.reply", thread)
@@ -150,9 +168,18 @@ def show(thread_id: int):
                 if post.is_held:
                     flash(HELD, "info")
                 return redirect(url_for("threads.permalink", post_id=post.id))
+    if request.method == "GET" and _viewer() is not None:
+        # Before loading the page: the visit commits, which would expire what was loaded.
+        service.record_visit(_viewer(), thread)
     data = queries.thread_page(thread, _viewer(), page_arg(), can_current("post.review", thread))
     return render_template(
-        "threads/show.html", data=data, thread=thread, space=thread.space, form=form, preview=preview
+        "threads/show.html",
+        data=data,
+        thread=thread,
+        space=thread.space,
+        form=form,
+        preview=preview,
+        subscription=queries.subscription_of(_viewer(), thread=thread),
     ), 400 if form.errors else 200
 
 
@@ -285,3 +312,46 @@ def review(post_id: int, decision: str):
     (service.release if decision == "release" else service.reject)(_viewer(), post)
     flash("已审核通过。" if decision == "release" else "已驳回并删除。", "success")
     return redirect(space_url(post.thread.space, "threads.review_queue"))
+
+
+@bp.route("/t/<int:thread_id>/<any(watch,mute,unwatch):mode>", methods=["POST"])
+def subscribe_thread(thread_id: int, mode: str):
+    thread = get_or_404(Thread, thread_id)
+    require("thread.subscribe", thread)
+    service.subscribe(_viewer(), thread=thread, mode=mode)
+    flash(SUBSCRIBED[mode], "success")
+    return redirect(url_for("threads.show", thread_id=thread.id))
+
+
+@bp.route(SPACE + "/threads/<any(watch,mute,unwatch):mode>", methods=["POST"])
+def subscribe_space(prefix: str, slug: str, mode: str):
+    space = load_space(prefix, slug)
+    require("space.subscribe", space)
+    service.subscribe(_viewer(), space=space, mode=mode)
+    flash(SUBSCRIBED[mode], "success")
+    return redirect(space_url(space, "threads.list_threads"))
+
+
+@bp.route("/notifications")
+def notifications():
+    require("notification.list")
+    page = queries.notifications_page(_viewer(), page_arg())
+    return render_template("threads/notifications.html", page=page)
+
+
+@bp.route("/notifications/read", methods=["POST"])
+def read_all():
+    require("notification.list")
+    service.mark_read(_viewer())
+    flash("已全部标为已读。", "success")
+    return redirect(url_for("threads.notifications"))
+
+
+@bp.route("/n/<int:notification_id>")
+def open_notification(notification_id: int):
+    found = get_or_404(Notification, notification_id)
+    require("notification.open", found)
+    service.mark_read(_viewer(), [found.id])
+    if found.post_id is not None:
+        return redirect(url_for("threads.permalink", post_id=found.post_id))
+    return redirect(url_for("threads.show", thread_id=found.thread_id))

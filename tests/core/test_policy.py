@@ -121,6 +121,8 @@ def test_matrix_covers_every_rule():
         "user.view",
         "user.disable",
         "user.reset_password",
+        "notification.list",  # every signed-in user; tests/threads/test_notifications.py
+        "notification.open",  # only the recipient; tests/threads/test_notifications.py
     } == set(RULES)
 
 

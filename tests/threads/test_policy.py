@@ -84,6 +84,9 @@ MATRIX = [
     ("post.history", "reply", {"host", "region_admin", "admin"}),
     ("thread.moderate", "topic", {"host", "region_admin", "admin"}),
     ("post.review", "reply", {"host", "region_admin", "admin"}),
+    ("thread.subscribe", "topic", IN_WORKSHOP),
+    ("thread.subscribe", "private", {"author", "admin"}),
+    ("space.subscribe", "workshop", IN_WORKSHOP),
     ("thread.accept", "topic", set()),
     ("thread.accept", "question", {"author", "host", "region_admin", "admin"}),
 ]
