@@ -103,6 +103,7 @@ class Config:
         self.REGISTER_LIMIT_PER_ADDRESS = os.environ.get("PEIXUN_REGISTER_LIMIT_PER_ADDRESS", "10 per hour")
         self.PASSWORD_LIMIT_PER_USER = "5 per minute;20 per hour"
         self.POST_LIMIT_PER_USER = os.environ.get("PEIXUN_POST_LIMIT_PER_USER", "10 per minute;200 per day")
+        self.QUESTION_SLA_HOURS = _env_int("PEIXUN_QUESTION_SLA_HOURS", 12)
         self.PROXY_COUNT = _env_int("PEIXUN_PROXY_COUNT", 0)
         self.DEMO_PASSWORD = os.environ.get("PEIXUN_DEMO_PASSWORD", "peixun2026")
 

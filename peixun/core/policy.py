@@ -191,6 +191,16 @@ RULES: dict[str, Rule] = {
     ),
     "thread.list": _r(ANYONE, when=_reads_space, doc="Members (and roles above) read a space's threads."),
     "thread.create": _r(USER, when=_writes_in, doc="Members start threads; only the owner writes journals."),
+    "thread.create_periodic": _r(
+        HOST,
+        EXPERT,
+        *MANAGERS,
+        when=lambda actor, space: space.kind != "personal",
+        doc="Hosts and tutors (experts) open the numbered 学习园地 topics.",
+    ),
+    "question.answer_queue": _r(
+        HOST, EXPERT, *MANAGERS, doc="Experts and hosts see which questions wait too long."
+    ),
     "thread.view": _r(ANYONE, when=_reads_thread, doc="A private journal is its author's alone."),
     "thread.reply": _r(USER, when=_replies_to, doc="Participants reply to open (unlocked) threads."),
     "post.edit": _r(SELF, when=_live_post, doc="Authors edit their own posts."),

@@ -7,10 +7,10 @@ import secrets
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, Optional, Regexp
+from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
 
 from peixun.core.markdown import MAX_BODY_CHARS
-from peixun.threads.models import KIND_LABELS, QUESTION, TOPIC
+from peixun.threads.models import KIND_LABELS, PERIODIC, QUESTION, TOPIC
 
 REQUIRED = "此项必填。"
 BODY_HINT = "支持 Markdown：标题、列表、表格、链接、图片和代码。"
@@ -36,7 +36,18 @@ class PostForm(FlaskForm):
 
 
 class ThreadForm(PostForm):
-    kind = SelectField("类型", choices=[SelectChoice(k, KIND_LABELS[k]) for k in (TOPIC, QUESTION)])
+    kind = SelectField(
+        "类型", choices=[SelectChoice(k, KIND_LABELS[k]) for k in (TOPIC, QUESTION)], validate_choice=False
+    )
+
+    def validate_kind(self, field: SelectField) -> None:
+        if field.data not in {choice.value for choice in field.choices}:  # type: ignore[union-attr]
+            raise ValidationError("请选择类型。")
+
+    def offer_periodic(self) -> None:
+        """Hosts and experts may also open a numbered 学习园地 topic."""
+        self.kind.choices = [*self.kind.choices, SelectChoice(PERIODIC, "学习园地（自动编为第N期）")]
+
     title = StringField(
         "标题", validators=[InputRequired(REQUIRED), Length(max=120, message="标题最多 120 字。")]
     )

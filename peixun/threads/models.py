@@ -12,8 +12,8 @@ from peixun.core.db import CreatedMixin, IdMixin, UTCDateTime, utcnow
 from peixun.extensions import db
 from peixun.spaces.models import Space
 
-TOPIC, QUESTION, JOURNAL = "topic", "question", "journal"
-KIND_LABELS = {TOPIC: "主题研讨", QUESTION: "问答", JOURNAL: "研修日志"}
+TOPIC, QUESTION, JOURNAL, PERIODIC = "topic", "question", "journal", "periodic"
+KIND_LABELS = {TOPIC: "主题研讨", QUESTION: "问答", JOURNAL: "研修日志", PERIODIC: "学习园地"}
 REPLIES_PER_PAGE = 20
 
 
@@ -21,7 +21,11 @@ class Thread(IdMixin, CreatedMixin, db.Model):
     """A discussion in one space; its body is its first Post."""
 
     __tablename__ = "threads"
-    __table_args__ = (Index("ix_threads_space_activity", "space_id", "is_pinned", "last_activity_at"),)
+    __table_args__ = (
+        Index("ix_threads_space_activity", "space_id", "is_pinned", "last_activity_at"),
+        # 学习园地 第N期: numbered per space, never twice (two hosts publishing at once).
+        UniqueConstraint("space_id", "period_number"),
+    )
 
     space_id: Mapped[int] = mapped_column(ForeignKey("spaces.id", ondelete="CASCADE"))
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
@@ -33,6 +37,7 @@ class Thread(IdMixin, CreatedMixin, db.Model):
     is_pinned: Mapped[bool] = mapped_column(Boolean, default=False)
     is_locked: Mapped[bool] = mapped_column(Boolean, default=False)
     # Set by a host: the thread is then shown only to its author and the hosts.
+    period_number: Mapped[int | None] = mapped_column(Integer, nullable=True)
     hidden_reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
     # The opening post matched the network-safety screen: shown to its author and the
     # hosts only, until a host releases it.
@@ -56,6 +61,8 @@ class Thread(IdMixin, CreatedMixin, db.Model):
 
     @property
     def kind_label(self) -> str:
+        if self.kind == PERIODIC:
+            return f"学习园地 第{self.period_number}期"
         return KIND_LABELS[self.kind]
 
 

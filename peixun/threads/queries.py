@@ -5,13 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from peixun.accounts.models import User
+from peixun.core.db import utcnow
 from peixun.core.pagination import Page, paginate
+from peixun.core.policy import EXPERT
 from peixun.extensions import db
-from peixun.spaces.models import PERSONAL, Space
+from peixun.spaces.models import PERSONAL, RoleAssignment, Space
 from peixun.threads.models import (
     JOURNAL,
     QUESTION,
@@ -244,3 +246,76 @@ def subscription_of(user: User | None, *, thread: Thread | None = None, space: S
         select(Subscription.is_muted).where(Subscription.user_id == user.id, target)
     ).scalar_one_or_none()
     return "" if muted is None else ("mute" if muted else "watch")
+
+
+@dataclass
+class WaitingQuestion:
+    thread: Thread
+    hours: int
+    overdue: bool
+
+
+def expert_ids(space: Space) -> list[int]:
+    """Experts of the space or any space above it: those whose answer counts (答疑)."""
+    return list(
+        db.session.execute(
+            select(RoleAssignment.user_id).where(
+                RoleAssignment.role == EXPERT, RoleAssignment.space_id.in_(space.chain_ids)
+            )
+        ).scalars()
+    )
+
+
+def waiting_questions(space: Space, sla_hours: int, limit: int = 100) -> list[WaitingQuestion]:
+    """Questions with no expert answer (nor an accepted one) yet, oldest first, with how
+    long each has waited; past `sla_hours` (seed 001: 12 hours) it is overdue."""
+    experts = expert_ids(space)
+    answered = select(Post.id).where(
+        Post.thread_id == Thread.id,
+        Post.is_opening.is_(False),
+        Post.deleted_at.is_(None),
+        Post.is_held.is_(False),
+        Post.author_id.in_(experts),
+    )
+    rows = db.session.execute(
+        select(Thread)
+        .where(
+            Thread.space_id == space.id,
+            Thread.kind == QUESTION,
+            Thread.accepted_post_id.is_(None),
+            Thread.hidden_reason.is_(None),
+            Thread.is_held.is_(False),
+            ~answered.exists(),
+        )
+        .options(selectinload(Thread.author))
+        .order_by(Thread.created_at, Thread.id)
+        .limit(limit)
+    ).scalars()
+    now = utcnow()
+    found = []
+    for thread in rows:
+        hours = int((now - thread.created_at).total_seconds() // 3600)
+        found.append(WaitingQuestion(thread, hours, hours >= sla_hours))
+    return found
+
+
+def post_counts(space_ids: list[int], since: Any = None, until: Any = None) -> dict[int, dict[str, int]]:
+    """Per user: threads, replies and journals in these spaces, counted from the posts
+    themselves (never hand-kept counters that could drift). For the statistics pages."""
+    kind = case(
+        (Post.is_opening.is_(False), "replies"), (Thread.kind == JOURNAL, "journals"), else_="threads"
+    )
+    statement = (
+        select(Post.author_id, kind, func.count())
+        .join(Thread, Post.thread_id == Thread.id)
+        .where(Thread.space_id.in_(space_ids), Post.deleted_at.is_(None))
+        .group_by(Post.author_id, kind)
+    )
+    if since is not None:
+        statement = statement.where(Post.created_at >= since)
+    if until is not None:
+        statement = statement.where(Post.created_at < until)
+    counts: dict[int, dict[str, int]] = {}
+    for author_id, label, number in db.session.execute(statement):
+        counts.setdefault(author_id, {"threads": 0, "replies": 0, "journals": 0})[label] = number
+    return counts

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from peixun.accounts.models import User
@@ -19,6 +19,7 @@ from peixun.threads.models import (
     JOURNAL,
     KIND_LABELS,
     MODERATION_LABELS,
+    PERIODIC,
     QUESTION,
     TOPIC,
     Like,
@@ -31,7 +32,7 @@ from peixun.threads.models import (
     ThreadVisit,
 )
 
-KINDS_IN_SPACES = (TOPIC, QUESTION)
+KINDS_IN_SPACES = (TOPIC, QUESTION, PERIODIC)
 
 
 def _html(body: str) -> str:
@@ -115,14 +116,29 @@ def start_thread(
         is_public=is_public if kind == JOURNAL else True,
         last_activity_at=utcnow(),
     )
+    if kind == PERIODIC:
+        thread.period_number = _next_period(space)
     db.session.add(thread)
     opening = _post(thread, author, body, opening=True, form_key=form_key)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise ServiceError("这一期的期号刚被别人用掉了，请再提交一次。") from None
     if not opening.is_held:
         notify.on_new_post(author, thread, opening)
     record(space, author, "thread.started", f"{KIND_LABELS[kind]}：{thread.title}", thread.id)
     done = _commit_once(form_key)
     return done.thread if done is not None else thread
+
+
+def _next_period(space: Space) -> int:
+    """学习园地 第N期: the next number of the space. Two hosts publishing at the same
+    moment cannot both take it (unique constraint); the second is asked to retry."""
+    latest = db.session.execute(
+        select(func.max(Thread.period_number)).where(Thread.space_id == space.id)
+    ).scalar_one()
+    return (latest or 0) + 1
 
 
 def post_reply(author: User, thread: Thread, body: str, form_key: str | None = None) -> Post:

@@ -84,6 +84,9 @@ def list_threads(prefix: str | None = None, slug: str | None = None, username: s
     sort = _choice("sort", queries.SORTS, "activity")
     show = _choice("show", queries.FILTERS, "")
     moderator = can_current("thread.moderate", space)
+    waiting = []
+    if space.kind != PERSONAL and can_current("question.answer_queue", space):
+        waiting = queries.waiting_questions(space, current_app.config["QUESTION_SLA_HOURS"])
     page = queries.thread_list(space, _viewer(), page_arg(), sort, show, can_moderate=moderator)
     where = {"username": username} if username else {"prefix": prefix, "slug": slug}
     page_args = {**where, "show": show or None, "sort": sort if sort != "activity" else None}
@@ -97,6 +100,7 @@ def list_threads(prefix: str | None = None, slug: str | None = None, username: s
         show=show,
         page_args=page_args,
         subscription=queries.subscription_of(_viewer(), space=space),
+        waiting=waiting,
     )
 
 
@@ -115,6 +119,8 @@ def new_thread(prefix: str | None = None, slug: str | None = None, username: str
     space = _space(prefix, slug, username)
     require("thread.create", space)
     form = ThreadForm()
+    if can_current("thread.create_periodic", space):
+        form.offer_periodic()
     journal = space.kind == PERSONAL
     preview = None
     if form.validate_on_submit() and form.preview.data:
@@ -355,3 +361,18 @@ def open_notification(notification_id: int):
     if found.post_id is not None:
         return redirect(url_for("threads.permalink", post_id=found.post_id))
     return redirect(url_for("threads.show", thread_id=found.thread_id))
+
+
+@bp.route(SPACE + "/threads/questions")
+def question_queue(prefix: str, slug: str):
+    space = load_space(prefix, slug)
+    require("question.answer_queue", space)
+    sla = current_app.config["QUESTION_SLA_HOURS"]
+    return render_template(
+        "threads/questions.html",
+        space=space,
+        crumbs=space_queries.ancestors(space),
+        tab="threads",
+        waiting=queries.waiting_questions(space, sla),
+        sla=sla,
+    )

@@ -87,6 +87,9 @@ MATRIX = [
     ("thread.subscribe", "topic", IN_WORKSHOP),
     ("thread.subscribe", "private", {"author", "admin"}),
     ("space.subscribe", "workshop", IN_WORKSHOP),
+    ("thread.create_periodic", "workshop", {"host", "region_admin", "admin"}),
+    ("thread.create_periodic", "journal_space", set()),
+    ("question.answer_queue", "workshop", {"host", "region_admin", "admin"}),
     ("thread.accept", "topic", set()),
     ("thread.accept", "question", {"author", "host", "region_admin", "admin"}),
 ]

@@ -304,3 +304,62 @@ def test_posting_is_throttled_per_person(client, place, login_as, post):
     url = f"/t/{thread.id}"
     codes = [post(url, {"body": f"回复{i}", "submit": "发布"}, form_url=url).status_code for i in range(3)]
     assert codes == [302, 302, 429]
+
+
+def test_hosts_open_numbered_periodic_topics(client, place, login_as, post, get_page):
+    url = f"/w/{place['workshop'].slug}/threads/new"
+    login_as(place["member"])
+    assert "学习园地" not in get_page(url).get_text()
+    refused = post(
+        url, {"kind": "periodic", "title": "第一期", "body": "内容", "submit": "发布"}, form_url=url
+    )
+    assert refused.status_code == 400 and "请选择类型" in refused.get_data(as_text=True)
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login_as(place["host"])
+    for title in ("如何设计单元作业", "课堂提问的艺术"):
+        data = {"kind": "periodic", "title": title, "body": "本期话题", "submit": "发布"}
+        assert post(url, data, form_url=url).status_code == 302
+    numbers = db.session.execute(db.select(Thread.period_number).order_by(Thread.id)).scalars().all()
+    assert numbers == [1, 2]
+    assert "学习园地 第2期" in get_page(f"/w/{place['workshop'].slug}/threads").get_text()
+
+
+def test_question_queue_flags_overdue_questions(client, place, login_as, get_page):
+    from datetime import timedelta
+
+    from peixun.core.db import utcnow
+    from tests.factories import appoint
+
+    expert = make_user("expert1", "赵专家")
+    appoint(expert, place["city"], "expert")
+    old = _start(place["workshop"], place["member"], kind="question", title="旧问题")
+    old.created_at = utcnow() - timedelta(hours=30)
+    fresh = _start(place["workshop"], place["member"], kind="question", title="新问题")
+    answered = _start(place["workshop"], place["member"], kind="question", title="已答问题")
+    service.post_reply(expert, answered, "专家的回答")
+    service.post_reply(place["member"], fresh, "同事的回复不算专家解答")
+    db.session.commit()
+    login_as(expert)
+    page = get_page(f"/w/{place['workshop'].slug}/threads/questions")
+    rows = [tr.get_text(" ", strip=True) for tr in page.select("tbody tr")]
+    assert len(rows) == 2 and "旧问题" in rows[0] and "超时" in rows[0] and "1 天 6 小时" in rows[0]
+    assert "新问题" in rows[1] and "超时" not in rows[1]
+    listing = get_page(f"/w/{place['workshop'].slug}/threads").get_text()
+    assert "待专家解答 2 个问题" in listing and "1 个已超时" in listing
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login_as(place["member"])
+    assert client.get(f"/w/{place['workshop'].slug}/threads/questions").status_code == 403
+
+
+def test_post_counts_come_from_the_posts(place):
+    from peixun.spaces.service import ensure_personal_space
+    from peixun.threads.queries import post_counts
+
+    thread = _start(place["workshop"], place["member"])
+    service.post_reply(place["host"], thread, "一")
+    service.post_reply(place["member"], thread, "二")
+    journal_space = ensure_personal_space(place["member"])
+    _start(journal_space, place["member"], kind="journal", title="日志")
+    counts = post_counts([place["workshop"].id, journal_space.id])
+    assert counts[place["member"].id] == {"threads": 1, "replies": 1, "journals": 1}
+    assert counts[place["host"].id] == {"threads": 0, "replies": 1, "journals": 0}
