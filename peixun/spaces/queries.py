@@ -313,3 +313,13 @@ def site_counts() -> dict[str, int]:
     rows = dict(db.session.execute(select(Space.kind, func.count()).group_by(Space.kind)).all())
     rows["users"] = db.session.execute(select(func.count()).select_from(User)).scalar_one()
     return rows
+
+
+def spaces_by_ids(ids: list[int], kinds: tuple[str, ...] = (REGION, SCHOOL, WORKSHOP, GROUP)) -> list[Space]:
+    if not ids:
+        return []
+    return list(
+        db.session.execute(
+            select(Space).where(Space.id.in_(ids), Space.kind.in_(kinds)).order_by(Space.path)
+        ).scalars()
+    )

@@ -126,6 +126,7 @@ MODERATION_LABELS = {
     "delete": "删除回帖",
     "release": "审核通过",
     "reject": "审核不通过",
+    "move": "移动",
 }
 
 

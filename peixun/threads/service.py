@@ -295,3 +295,25 @@ def record_visit(user: User, thread: Thread) -> None:
         db.session.commit()
     except IntegrityError:  # the same user opening the thread twice at once
         db.session.rollback()
+
+
+def move(actor: User, thread: Thread, target: Space) -> None:
+    """Move a thread to another space the same host moderates (journals stay personal)."""
+    if target.kind == PERSONAL or thread.kind == JOURNAL or target.id == thread.space_id:
+        raise ServiceError("不能移动到这个空间。", "target")
+    source = thread.space
+    if thread.period_number is not None:
+        thread.period_number = _next_period(target)
+    _log(actor, thread, "move", f"{source.name} → {target.name}")  # in the old space's log
+    thread.space_id = target.id
+    db.session.add(
+        ModerationAction(
+            space_id=target.id,
+            thread_id=thread.id,
+            actor_id=actor.id,
+            action="move",
+            reason=f"{source.name} → {target.name}",
+        )
+    )
+    notify.on_moderated(actor, thread, None, f"移动到{target.name}")
+    db.session.commit()

@@ -12,7 +12,7 @@ from peixun.core.db import get_or_404
 from peixun.core.errors import ServiceError
 from peixun.core.markdown import render
 from peixun.core.pagination import page_arg
-from peixun.core.policy import can_current, require
+from peixun.core.policy import MANAGERS, can_current, current_actor, require
 from peixun.core.screening import current_screen, excerpt
 from peixun.extensions import limiter
 from peixun.spaces import queries as space_queries
@@ -59,6 +59,19 @@ def _preview(form: PostForm) -> str | None:
     except ServiceError as error:
         form.body.errors = [*form.body.errors, error.message]
         return None
+
+
+def _move_targets(thread: Thread) -> list[Space]:
+    """Other spaces where the viewer holds a hosting or admin role (the move menu)."""
+    if not can_current("thread.moderate", thread) or thread.kind == JOURNAL:
+        return []
+    actor = current_actor()
+    ids = [
+        space_id
+        for space_id, roles in actor.roles.items()
+        if roles & MANAGERS and space_id != thread.space_id
+    ]
+    return space_queries.spaces_by_ids(ids)
 
 
 def _quote(thread: Thread) -> str:
@@ -186,6 +199,7 @@ def show(thread_id: int):
         form=form,
         preview=preview,
         subscription=queries.subscription_of(_viewer(), thread=thread),
+        move_targets=_move_targets(thread),
     ), 400 if form.errors else 200
 
 
@@ -376,3 +390,14 @@ def question_queue(prefix: str, slug: str):
         waiting=queries.waiting_questions(space, sla),
         sla=sla,
     )
+
+
+@bp.route("/t/<int:thread_id>/move", methods=["POST"])
+def move(thread_id: int):
+    thread = get_or_404(Thread, thread_id)
+    require("thread.moderate", thread)
+    target = get_or_404(Space, request.form.get("target", ""))
+    require("thread.moderate", target)  # moved only between spaces she moderates
+    service.move(_viewer(), thread, target)
+    flash(f"已移动到{target.name}。", "success")
+    return redirect(url_for("threads.show", thread_id=thread.id))

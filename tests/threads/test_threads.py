@@ -363,3 +363,20 @@ def test_post_counts_come_from_the_posts(place):
     counts = post_counts([place["workshop"].id, journal_space.id])
     assert counts[place["member"].id] == {"threads": 1, "replies": 1, "journals": 1}
     assert counts[place["host"].id] == {"threads": 0, "replies": 1, "journals": 0}
+
+
+def test_a_host_moves_a_thread_between_her_spaces(client, place, login_as, post, get_page):
+    other = make_workshop(place["county"], hosts=[place["host"]], name="初中数学工作坊")
+    foreign = make_workshop(place["county"], hosts=[make_user("stranger1")], name="别人的工作坊")
+    thread = _start(place["workshop"], place["member"])
+    login_as(place["host"])
+    url = f"/t/{thread.id}"
+    options = [o.get_text() for o in get_page(url).select("#move-target option")]
+    assert options == ["初中数学工作坊"]
+    assert post(f"{url}/move", {"target": str(foreign.id)}, form_url=url).status_code == 403
+    assert post(f"{url}/move", {"target": "abc"}, form_url=url).status_code == 404
+    assert post(f"{url}/move", {"target": str(other.id)}, form_url=url).status_code == 302
+    db.session.refresh(thread)
+    assert thread.space_id == other.id
+    for space in (place["workshop"], other):
+        assert "移动" in get_page(f"/w/{space.slug}/threads/moderation").get_text()
