@@ -54,11 +54,13 @@ def register_blueprints(app: Flask) -> None:
     from peixun.accounts.views import bp as accounts_bp
     from peixun.admin.views import bp as admin_bp
     from peixun.spaces.views import bp as spaces_bp
+    from peixun.threads.inbox_views import bp as inbox_bp
     from peixun.threads.views import bp as threads_bp
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(spaces_bp)
     app.register_blueprint(threads_bp)
+    app.register_blueprint(inbox_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
 
 

@@ -32,6 +32,7 @@ class PostForm(FlaskForm):
     form_key = HiddenField(default=new_form_key, validators=[Optional(), Regexp(r"^[A-Za-z0-9_-]{16,43}$")])
     body = BodyField()
     preview = SubmitField("预览")
+    save_draft = SubmitField("保存草稿")
     submit = SubmitField("发布")
 
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from peixun.accounts.models import User
 from peixun.accounts.service import clean_text
 from peixun.core.db import utcnow
 from peixun.core.errors import ServiceError
-from peixun.core.markdown import RENDERER_VERSION, render
+from peixun.core.markdown import MAX_BODY_CHARS, RENDERER_VERSION, render
 from peixun.core.screening import current_screen
 from peixun.extensions import db
 from peixun.spaces.models import PERSONAL, Space
@@ -22,6 +22,7 @@ from peixun.threads.models import (
     PERIODIC,
     QUESTION,
     TOPIC,
+    Draft,
     Like,
     ModerationAction,
     Notification,
@@ -128,6 +129,7 @@ def start_thread(
     if not opening.is_held:
         notify.on_new_post(author, thread, opening)
     record(space, author, "thread.started", f"{KIND_LABELS[kind]}：{thread.title}", thread.id)
+    discard_draft(author, f"new:{space.id}")
     done = _commit_once(form_key)
     return done.thread if done is not None else thread
 
@@ -152,6 +154,7 @@ def post_reply(author: User, thread: Thread, body: str, form_key: str | None = N
     db.session.flush()
     if not post.is_held:
         notify.on_new_post(author, thread, post)
+    discard_draft(author, f"reply:{thread.id}")
     return _commit_once(form_key) or post
 
 
@@ -317,3 +320,26 @@ def move(actor: User, thread: Thread, target: Space) -> None:
     )
     notify.on_moderated(actor, thread, None, f"移动到{target.name}")
     db.session.commit()
+
+
+def save_draft(user: User, key: str, body: str, title: str = "") -> None:
+    """Keep what the user is writing (the body is capped, never rendered)."""
+    body, title = (body or "")[:MAX_BODY_CHARS], clean_text(title, 120)
+    found = db.session.execute(select(Draft).filter_by(user_id=user.id, key=key)).scalar_one_or_none()
+    if found is None:
+        db.session.add(Draft(user_id=user.id, key=key, body=body, title=title))
+    else:
+        found.body, found.title = body, title
+    try:
+        db.session.commit()
+    except IntegrityError:  # two autosaves racing: the other one kept a copy
+        db.session.rollback()
+
+
+def take_draft(user: User, key: str) -> Draft | None:
+    return db.session.execute(select(Draft).filter_by(user_id=user.id, key=key)).scalar_one_or_none()
+
+
+def discard_draft(user: User, key: str) -> None:
+    """Called after a successful post, in the same commit."""
+    db.session.execute(delete(Draft).where(Draft.user_id == user.id, Draft.key == key))

@@ -20,15 +20,10 @@ from peixun.spaces.models import PERSONAL, Space
 from peixun.spaces.views import SPACE, load_space, space_url
 from peixun.threads import queries, service
 from peixun.threads.forms import EditForm, ModerationForm, PostForm, ThreadForm
-from peixun.threads.models import JOURNAL, Notification, Post, Thread
+from peixun.threads.models import JOURNAL, Post, Thread
 
 bp = Blueprint("threads", __name__)
 PERSONAL_SPACE = "/u/<username>"
-SUBSCRIBED = {
-    "watch": "已关注，有新内容时会通知您。",
-    "mute": "已设为免打扰。",
-    "unwatch": "已恢复默认通知。",
-}
 HELD = "内容中有需要审核的词语，已提交坊主审核；审核通过前只有您和坊主能看到。"
 
 
@@ -72,6 +67,20 @@ def _move_targets(thread: Thread) -> list[Space]:
         if roles & MANAGERS and space_id != thread.space_id
     ]
     return space_queries.spaces_by_ids(ids)
+
+
+def _draft_data(key: str) -> dict[str, str] | None:
+    """A saved draft pre-fills the form when it is first shown."""
+    if request.method != "GET" or _viewer() is None:
+        return None
+    draft = service.take_draft(_viewer(), key)
+    return {"title": draft.title, "body": draft.body} if draft else None
+
+
+def _keep_draft(key: str, form: PostForm) -> None:
+    title = form.title.data if isinstance(form, ThreadForm) else ""
+    service.save_draft(_viewer(), key, form.body.data or "", title or "")
+    flash("草稿已保存，下次打开时会自动填入。", "success")
 
 
 def _quote(thread: Thread) -> str:
@@ -131,12 +140,15 @@ def _post_limit() -> str:
 def new_thread(prefix: str | None = None, slug: str | None = None, username: str | None = None):
     space = _space(prefix, slug, username)
     require("thread.create", space)
-    form = ThreadForm()
+    draft_key = f"new:{space.id}"
+    form = ThreadForm(data=_draft_data(draft_key))
     if can_current("thread.create_periodic", space):
         form.offer_periodic()
     journal = space.kind == PERSONAL
     preview = None
-    if form.validate_on_submit() and form.preview.data:
+    if form.is_submitted() and form.save_draft.data:
+        _keep_draft(draft_key, form)
+    elif form.validate_on_submit() and form.preview.data:
         preview = _preview(form)
     elif form.validate_on_submit():
         try:
@@ -156,6 +168,7 @@ def new_thread(prefix: str | None = None, slug: str | None = None, username: str
             return redirect(url_for("threads.show", thread_id=thread.id))
     return render_template(
         "threads/new.html",
+        draft_url=url_for("threads.autosave", kind="new", target_id=space.id),
         space=space,
         crumbs=space_queries.ancestors(space),
         tab="threads",
@@ -170,13 +183,15 @@ def new_thread(prefix: str | None = None, slug: str | None = None, username: str
 def show(thread_id: int):
     thread = get_or_404(Thread, thread_id)
     require("thread.view", thread)
-    form = PostForm(
-        data={"body": _quote(thread)} if request.method == "GET" and "quote" in request.args else None
-    )
+    draft_key = f"reply:{thread.id}"
+    quoting = request.method == "GET" and "quote" in request.args
+    form = PostForm(data={"body": _quote(thread)} if quoting else _draft_data(draft_key))
     preview = None
     if request.method == "POST":
         require("thread.reply", thread)
-        if form.preview.data and form.validate_on_submit():
+        if form.save_draft.data:
+            _keep_draft(draft_key, form)
+        elif form.preview.data and form.validate_on_submit():
             preview = _preview(form)
         elif form.validate_on_submit():
             try:
@@ -200,6 +215,7 @@ def show(thread_id: int):
         preview=preview,
         subscription=queries.subscription_of(_viewer(), thread=thread),
         move_targets=_move_targets(thread),
+        draft_url=url_for("threads.autosave", kind="reply", target_id=thread.id),
     ), 400 if form.errors else 200
 
 
@@ -334,49 +350,6 @@ def review(post_id: int, decision: str):
     return redirect(space_url(post.thread.space, "threads.review_queue"))
 
 
-@bp.route("/t/<int:thread_id>/<any(watch,mute,unwatch):mode>", methods=["POST"])
-def subscribe_thread(thread_id: int, mode: str):
-    thread = get_or_404(Thread, thread_id)
-    require("thread.subscribe", thread)
-    service.subscribe(_viewer(), thread=thread, mode=mode)
-    flash(SUBSCRIBED[mode], "success")
-    return redirect(url_for("threads.show", thread_id=thread.id))
-
-
-@bp.route(SPACE + "/threads/<any(watch,mute,unwatch):mode>", methods=["POST"])
-def subscribe_space(prefix: str, slug: str, mode: str):
-    space = load_space(prefix, slug)
-    require("space.subscribe", space)
-    service.subscribe(_viewer(), space=space, mode=mode)
-    flash(SUBSCRIBED[mode], "success")
-    return redirect(space_url(space, "threads.list_threads"))
-
-
-@bp.route("/notifications")
-def notifications():
-    require("notification.list")
-    page = queries.notifications_page(_viewer(), page_arg())
-    return render_template("threads/notifications.html", page=page)
-
-
-@bp.route("/notifications/read", methods=["POST"])
-def read_all():
-    require("notification.list")
-    service.mark_read(_viewer())
-    flash("已全部标为已读。", "success")
-    return redirect(url_for("threads.notifications"))
-
-
-@bp.route("/n/<int:notification_id>")
-def open_notification(notification_id: int):
-    found = get_or_404(Notification, notification_id)
-    require("notification.open", found)
-    service.mark_read(_viewer(), [found.id])
-    if found.post_id is not None:
-        return redirect(url_for("threads.permalink", post_id=found.post_id))
-    return redirect(url_for("threads.show", thread_id=found.thread_id))
-
-
 @bp.route(SPACE + "/threads/questions")
 def question_queue(prefix: str, slug: str):
     space = load_space(prefix, slug)
@@ -401,3 +374,16 @@ def move(thread_id: int):
     service.move(_viewer(), thread, target)
     flash(f"已移动到{target.name}。", "success")
     return redirect(url_for("threads.show", thread_id=thread.id))
+
+
+@bp.route("/drafts/<any(new,reply):kind>/<int:target_id>", methods=["POST"])
+def autosave(kind: str, target_id: int):
+    """Called by static/js/drafts.js while someone writes; 204 and nothing to show."""
+    if kind == "new":
+        require("thread.create", get_or_404(Space, target_id))
+    else:
+        require("thread.reply", get_or_404(Thread, target_id))
+    service.save_draft(
+        _viewer(), f"{kind}:{target_id}", request.form.get("body", ""), request.form.get("title", "")
+    )
+    return "", 204

@@ -380,3 +380,29 @@ def test_a_host_moves_a_thread_between_her_spaces(client, place, login_as, post,
     assert thread.space_id == other.id
     for space in (place["workshop"], other):
         assert "移动" in get_page(f"/w/{space.slug}/threads/moderation").get_text()
+
+
+def test_drafts_are_kept_on_the_server_until_posted(client, place, login_as, post, get_page):
+    thread = _start(place["workshop"], place["member"])
+    login_as(place["host"])
+    url = f"/t/{thread.id}"
+    saved = post(url, {"body": "写到一半的回复", "save_draft": "保存草稿"}, form_url=url)
+    assert saved.status_code == 200 and "草稿已保存" in saved.get_data(as_text=True)
+    assert "写到一半的回复" in get_page(url).find("textarea").get_text()
+    # The optional script saves the same way while one writes.
+    assert post(f"/drafts/reply/{thread.id}", {"body": "再多写一点"}, form_url=url).status_code == 204
+    assert "再多写一点" in get_page(url).find("textarea").get_text()
+    assert post(url, {"body": "再多写一点", "submit": "发布"}, form_url=url).status_code == 302
+    assert "再多写一点" not in get_page(url).find("textarea").get_text()
+    new = f"/w/{place['workshop'].slug}/threads/new"
+    assert (
+        post(
+            f"/drafts/new/{place['workshop'].id}", {"title": "新话题", "body": "正文"}, form_url=new
+        ).status_code
+        == 204
+    )
+    page = get_page(new)
+    assert page.find("input", {"name": "title"})["value"] == "新话题"
+    outsider = make_workshop(name="别的工作坊")
+    assert post(f"/drafts/new/{outsider.id}", {"body": "x"}, form_url=new).status_code == 403
+    assert page.find("script", src=True) is not None
