@@ -406,3 +406,37 @@ def test_drafts_are_kept_on_the_server_until_posted(client, place, login_as, pos
     outsider = make_workshop(name="别的工作坊")
     assert post(f"/drafts/new/{outsider.id}", {"body": "x"}, form_url=new).status_code == 403
     assert page.find("script", src=True) is not None
+
+
+def test_a_thread_of_2000_replies_costs_the_same_queries_on_every_page(
+    client, place, login_as, count_queries
+):
+    from peixun.core.markdown import render
+
+    thread = _start(place["workshop"], place["member"])
+    html = render("同意楼上的看法，**补充**一点。")
+    authors = [place["host"].id, place["member"].id]
+    db.session.execute(
+        db.insert(Post),
+        [
+            {
+                "thread_id": thread.id,
+                "author_id": authors[i % 2],
+                "is_opening": False,
+                "body": "同意",
+                "body_html": html,
+                "renderer_version": 1,
+                "is_held": False,
+            }
+            for i in range(2000)
+        ],
+    )
+    db.session.commit()
+    login_as(place["host"])
+    costs = []
+    for page in (1, 2, 50, 100):
+        with count_queries() as counter:
+            assert client.get(f"/t/{thread.id}?page={page}").status_code == 200
+        costs.append(counter.count)
+    assert len(set(costs)) == 1 and costs[0] <= 25, costs
+    assert client.get(f"/t/{thread.id}?page=101").status_code == 404
