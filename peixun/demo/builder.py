@@ -1,4 +1,5 @@
-"""Build the demo community through the services: regions, schools, workshops, people, roles."""
+"""Build the demo community through the services: regions, schools, workshops, people, roles,
+then its discussions (peixun.demo.discussions)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from sqlalchemy import func, select
 from peixun.accounts import service as accounts
 from peixun.accounts.models import User
 from peixun.core.policy import EXPERT, HOST, REGION_ADMIN, SCHOOL_ADMIN
-from peixun.demo import data
+from peixun.demo import data, discussions
 from peixun.demo.people import Person, plan_people
 from peixun.extensions import db
 from peixun.spaces import service as spaces
@@ -23,6 +24,7 @@ from peixun.spaces.models import (
     RoleAssignment,
     Space,
 )
+from peixun.threads.models import JOURNAL, Post, Thread
 
 BATCH = 100  # users per commit: one transaction per user would take most of the time
 
@@ -46,6 +48,7 @@ def load_demo(password: str) -> dict[str, int] | None:
     groups_and_leaders(rng, rosters, tree)
     appoint_staff(admin, people, users, tree)
     leave_pending(users, rosters, tree)
+    discussions.build(users, rosters, tree)
     return summary()
 
 
@@ -209,6 +212,7 @@ def leave_pending(users: dict[str, User], rosters: list[list[User]], tree: dict[
 def summary() -> dict[str, int]:
     counts = dict(db.session.execute(select(Space.kind, func.count()).group_by(Space.kind)).all())
     states = dict(db.session.execute(select(Membership.state, func.count()).group_by(Membership.state)).all())
+    threads = dict(db.session.execute(select(Thread.kind, func.count()).group_by(Thread.kind)).all())
     return {
         "regions": counts.get(REGION, 0),
         "schools": counts.get(SCHOOL, 0),
@@ -217,4 +221,9 @@ def summary() -> dict[str, int]:
         "users": db.session.execute(select(func.count()).select_from(User)).scalar_one(),
         "memberships": states.get(ACTIVE, 0),
         "pending": sum(n for state, n in states.items() if state != ACTIVE),
+        "threads": sum(n for kind, n in threads.items() if kind != JOURNAL),
+        "journals": threads.get(JOURNAL, 0),
+        "replies": db.session.execute(
+            select(func.count()).select_from(Post).where(Post.is_opening.is_(False))
+        ).scalar_one(),
     }

@@ -20,6 +20,9 @@ LABELS = {
     "users": "用户",
     "memberships": "成员关系",
     "pending": "待处理的申请和邀请",
+    "threads": "研讨帖（主题研讨和问答）",
+    "replies": "回帖",
+    "journals": "研修日志",
 }
 
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import func, select
 
 from peixun.accounts.models import User
 from peixun.accounts.service import find_user
+from peixun.core.db import utcnow
 from peixun.core.policy import EXPERT, GROUP_LEADER, HOST, REGION_ADMIN, SCHOOL_ADMIN, load_actor
 from peixun.core.policy import can as policy_can
 from peixun.demo import data
 from peixun.demo.builder import load_demo
+from peixun.demo.texts import chinese, journals
 from peixun.extensions import db
 from peixun.spaces.models import (
     ACTIVE,
@@ -23,6 +27,7 @@ from peixun.spaces.models import (
     RoleAssignment,
     Space,
 )
+from peixun.threads.models import JOURNAL, QUESTION, Post, Thread
 
 # The one role each demo login holds (the site admin holds none: is_admin is her role).
 ROLES = {
@@ -160,3 +165,90 @@ def test_each_demo_login_signs_in_and_holds_its_role(app, client, login_as, get_
     login_as(users["host"], password=app.config["DEMO_PASSWORD"])
     manage = get_page(f"/w/{workshop.slug}/members/manage").get_text()
     assert "暂无待审核的申请" not in manage and "待接受的邀请" in manage
+
+
+def _threads(space: Space) -> list[Thread]:
+    return list(db.session.execute(select(Thread).where(Thread.space_id == space.id)).scalars())
+
+
+def _posts(thread: Thread) -> list[Post]:
+    return list(
+        db.session.execute(select(Post).where(Post.thread_id == thread.id).order_by(Post.id)).scalars()
+    )
+
+
+def test_discussions_fill_every_workshop(app, client, login_as, get_page):
+    password = app.config["DEMO_PASSWORD"]
+    assert load_demo(password) is not None
+    now = utcnow()
+    users = {name: find_user(name) for name in ("host", "teacher", "expert", "leader", "region")}
+    workshops = db.session.execute(select(Space).where(Space.kind == WORKSHOP)).scalars().all()
+    for workshop in workshops:
+        threads = _threads(workshop)
+        assert 6 <= len(threads) <= 10, workshop.name
+        assert sum(t.is_pinned for t in threads) == 1 and 1 <= sum(t.is_featured for t in threads) <= 2
+        answered = [t for t in threads if t.accepted_post_id is not None]
+        assert 1 <= len(answered) <= 2 and all(t.kind == QUESTION for t in answered)
+        for thread in answered:
+            answer = db.session.get(Post, thread.accepted_post_id)
+            assert answer.thread_id == thread.id and not answer.is_opening
+            assert load_actor(answer.author).roles_over(workshop) & {HOST, EXPERT}
+        for thread in threads:
+            posts = _posts(thread)
+            assert len(posts) <= 13 and posts[0].is_opening
+            # Dated in the programme's ten weeks, replies after the opening, in order.
+            dates = [p.created_at for p in posts]
+            assert dates == sorted(dates) and thread.created_at == dates[0]
+            assert thread.last_activity_at == dates[-1] <= now
+            assert dates[0] >= now - timedelta(weeks=10, days=1)
+
+    posts = db.session.execute(select(Post)).scalars().all()
+    assert not any(p.is_held for p in posts)  # every demo post passes the network-safety screen
+    bodies = "\n".join(p.body for p in posts)
+    html = "".join(p.body_html for p in posts)
+    assert "\n\n@" in bodies and any(p.body.startswith("> ") for p in posts)
+    assert all(tag in html for tag in ("<table>", "<strong>", "<ol>", "<ul>", "<blockquote>"))
+    created = sorted(t.created_at for t in db.session.execute(select(Thread)).scalars())
+    assert created[0] < now - timedelta(weeks=8) and created[-1] > now - timedelta(weeks=2)
+
+    notices = _threads(_space(REGION, data.CITY.slug))
+    assert len(notices) == 2 and all(t.author_id == users["region"].id for t in notices)
+    assert all(len(_posts(t)) >= 4 for t in notices)
+
+    journal_list = db.session.execute(select(Thread).where(Thread.kind == JOURNAL)).scalars().all()
+    per_writer: dict[int, list[Thread]] = {}
+    for journal in journal_list:
+        per_writer.setdefault(journal.author_id, []).append(journal)
+        assert journal.space.kind == "personal" and journal.space.owner_id == journal.author_id
+    assert 20 <= len(per_writer) <= 40 and all(1 <= len(j) <= 3 for j in per_writer.values())
+    private = [j for j in journal_list if not j.is_public and j.author_id != users["teacher"].id]
+    assert private
+
+    # The named logins take part in the first workshop.
+    first = _space(WORKSHOP, data.FIRST_WORKSHOP.slug)
+    first_threads = _threads(first)
+    for name in ("host", "teacher", "expert", "leader"):
+        assert any(p.author_id == users[name].id for t in first_threads for p in _posts(t)), name
+    question = next(t for t in first_threads if t.title == chinese.TEACHER_QUESTION.title)
+    assert question.author_id == users["teacher"].id
+    assert db.session.get(Post, question.accepted_post_id).author_id == users["expert"].id
+    mine = {j.title: j.is_public for j in per_writer[users["teacher"].id]}
+    assert mine == {title: public for title, _, public in journals.TEACHER_JOURNALS}
+    public_title, private_title = (title for title, _, _ in journals.TEACHER_JOURNALS)
+
+    login_as(users["teacher"], password=password)
+    listing = get_page(f"/w/{first.slug}/threads").get_text()
+    assert question.title in listing and "置顶" in listing and "精华" in listing
+    accepted = get_page(f"/t/{question.id}").find("section", class_="accepted")
+    assert accepted is not None and "用阅读任务单代替读书笔记" in accepted.get_text()
+    own = get_page("/u/teacher/threads").get_text()
+    assert public_title in own and private_title in own
+    # Private journals are hidden from everyone else's view of the journal list.
+    journal = private[0]
+    others = get_page(f"/u/{journal.author.username}/threads").get_text()
+    assert journal.title not in others
+    assert all(j.title in others for j in per_writer[journal.author_id] if j.is_public)
+    client.delete_cookie("peixun_session")
+    login_as(users["host"], password=password)
+    theirs = get_page("/u/teacher/threads").get_text()
+    assert public_title in theirs and private_title not in theirs
