@@ -9,7 +9,7 @@ from peixun.accounts.models import User
 from peixun.accounts.service import clean_text
 from peixun.core.db import utcnow
 from peixun.core.errors import ServiceError
-from peixun.core.markdown import MAX_BODY_CHARS, RENDERER_VERSION, render
+from peixun.core.markdown import MAX_BODY_CHARS, RENDERER_VERSION, normalise, render
 from peixun.core.screening import current_screen
 from peixun.extensions import db
 from peixun.spaces.models import PERSONAL, Space
@@ -58,7 +58,8 @@ def already_posted(form_key: str | None) -> Post | None:
 def _post(
     thread: Thread, author: User, body: str, *, opening: bool = False, form_key: str | None = None
 ) -> Post:
-    if not (body or "").strip():
+    body = normalise(body or "")  # the text as rendered: no control characters or NUL
+    if not body.strip():
         raise ServiceError("请填写内容。", "body")
     # The network-safety screen (seed 002): a match is held for a host's review.
     held = current_screen().matches(thread.title if opening else "", body)
@@ -160,7 +161,8 @@ def post_reply(author: User, thread: Thread, body: str, form_key: str | None = N
 
 def edit_post(author: User, post: Post, body: str, title: str | None = None) -> None:
     """Keep the earlier text for the hosts, then save and re-render."""
-    if not (body or "").strip():
+    body = normalise(body or "")
+    if not body.strip():
         raise ServiceError("请填写内容。", "body")
     html = _html(body)
     if post.is_opening and title is not None:
@@ -324,7 +326,7 @@ def move(actor: User, thread: Thread, target: Space) -> None:
 
 def save_draft(user: User, key: str, body: str, title: str = "") -> None:
     """Keep what the user is writing (the body is capped, never rendered)."""
-    body, title = (body or "")[:MAX_BODY_CHARS], clean_text(title, 120)
+    body, title = normalise(body or "")[:MAX_BODY_CHARS], clean_text(title, 120)
     found = db.session.execute(select(Draft).filter_by(user_id=user.id, key=key)).scalar_one_or_none()
     if found is None:
         db.session.add(Draft(user_id=user.id, key=key, body=body, title=title))
