@@ -334,21 +334,29 @@ def members_below(c: Community, region: dict) -> int:
     return len({m["user_id"] for m in c.memberships if m["space_id"] in below})
 
 
-def write(c: Community) -> dict[str, int]:
-    """One Core INSERT per BATCH rows (executemany); parents come before children."""
-    tables = [
+def tables(c: Community) -> list[tuple[Any, list[dict[str, Any]]]]:
+    """(model, rows) for the community's five tables, parents first."""
+    return [
         (User, c.users),
         (Space, c.spaces),
         (Membership, c.memberships),
         (RoleAssignment, c.roles),
         (Activity, c.activities),
     ]
-    for model, rows in tables:
+
+
+def write(c: Community) -> dict[str, int]:
+    return insert_rows(tables(c))
+
+
+def insert_rows(model_rows: list[tuple[Any, list[dict[str, Any]]]]) -> dict[str, int]:
+    """One Core INSERT per BATCH rows (executemany); parents come before children."""
+    for model, rows in model_rows:
         for start in range(0, len(rows), BATCH):
             db.session.execute(insert(model.__table__), rows[start : start + BATCH])
     if db.engine.dialect.name == "postgresql":
         # Explicit ids leave the SERIAL sequences behind; the next service insert needs them moved on.
-        for model, _ in tables:
+        for model, _ in model_rows:
             name = model.__tablename__
             db.session.execute(
                 text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT max(id) FROM {name}))")
@@ -356,7 +364,7 @@ def write(c: Community) -> dict[str, int]:
     db.session.commit()
     return {
         model.__tablename__: db.session.execute(select(func.count()).select_from(model)).scalar_one()
-        for model, _ in tables
+        for model, _ in model_rows
     }
 
 

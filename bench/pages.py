@@ -65,27 +65,32 @@ def parse_args() -> argparse.Namespace:
 # --- the database -----------------------------------------------------------------------
 
 
-def database_url(args: argparse.Namespace) -> str:
-    """A fresh database (unless --reuse): a file in bench/out/, or peixun_bench on the server."""
+def sqlite_path(name: str) -> Path:
+    """bench/out/bench.db for this benchmark, bench/out/<name>.db for the others."""
+    return OUT / ("bench.db" if name == PG_DATABASE else f"{name}.db")
+
+
+def database_url(args: argparse.Namespace, name: str = PG_DATABASE) -> str:
+    """A fresh database (unless --reuse): a file in bench/out/, or `name` on the server."""
     if args.database == "sqlite":
-        path = OUT / "bench.db"
+        path = sqlite_path(name)
         if not args.reuse:
             path.unlink(missing_ok=True)
         return f"sqlite:///{path}"
     server = make_url(normalise_database_url(args.server))
     if not args.reuse:
         with _admin(server) as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{PG_DATABASE}"'))
-    return server.set(database=PG_DATABASE).render_as_string(hide_password=False)
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    return server.set(database=name).render_as_string(hide_password=False)
 
 
-def drop_database(args: argparse.Namespace) -> None:
+def drop_database(args: argparse.Namespace, name: str = PG_DATABASE) -> None:
     if args.database == "sqlite":
-        (OUT / "bench.db").unlink(missing_ok=True)
+        sqlite_path(name).unlink(missing_ok=True)
         return
     with _admin(make_url(normalise_database_url(args.server))) as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)'))
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def _admin(server: Any):
@@ -106,11 +111,16 @@ def build(app: Flask, args: argparse.Namespace) -> tuple[Manifest, float]:
     with app.app_context():
         upgrade()
         manifest = generate(args.teachers, app.config["PASSWORD_HASH_METHOD"])
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.execute(text("VACUUM ANALYZE"))
+        analyse()
     (OUT / f"{args.database}.json").write_text(json.dumps(manifest.to_dict(), ensure_ascii=False))
     return manifest, time.perf_counter() - started
+
+
+def analyse() -> None:
+    """VACUUM ANALYZE on PostgreSQL (in an app context); SQLite gets none, as the app runs none."""
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE"))
 
 
 def run_sql(app: Flask, path: Path) -> None:
@@ -252,7 +262,7 @@ def describe(app: Flask, m: Manifest, built: float | None) -> str:
             else "SELECT 'SQLite ' || sqlite_version()"
         ).scalar_one()
     rows = ", ".join(f"{name} {count:,}" for name, count in m.rows.items())
-    generated = f"generated in {built:.0f} s" if built is not None else "reused"
+    generated = f"generated in {built:.{0 if built >= 10 else 1}f} s" if built is not None else "reused"
     load = os.getloadavg()[0]  # other work on the machine shows up in the p95 column
     return (
         f"{str(version).split(',')[0]}; {os.cpu_count()} cores, load {load:.1f}, "
