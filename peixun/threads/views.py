@@ -31,6 +31,13 @@ def _viewer() -> User | None:
     return current_user._get_current_object() if current_user.is_authenticated else None
 
 
+def _in_space(template: str, space: Space, **context: object) -> str:
+    """Render a page inside the space's frame (breadcrumbs, tabs with 研讨 current)."""
+    return render_template(
+        template, space=space, crumbs=space_queries.ancestors(space), tab="threads", **context
+    )
+
+
 def _space(prefix: str | None, slug: str | None, username: str | None) -> Space:
     if username is None:
         return load_space(prefix or "", slug or "")
@@ -112,11 +119,9 @@ def list_threads(prefix: str | None = None, slug: str | None = None, username: s
     page = queries.thread_list(space, _viewer(), page_arg(), sort, show, can_moderate=moderator)
     where = {"username": username} if username else {"prefix": prefix, "slug": slug}
     page_args = {**where, "show": show or None, "sort": sort if sort != "activity" else None}
-    return render_template(
+    return _in_space(
         "threads/list.html",
-        space=space,
-        crumbs=space_queries.ancestors(space),
-        tab="threads",
+        space,
         page=page,
         sort=sort,
         show=show,
@@ -166,12 +171,10 @@ def new_thread(prefix: str | None = None, slug: str | None = None, username: str
         else:
             flash(HELD if thread.is_held else "已发布。", "info" if thread.is_held else "success")
             return redirect(url_for("threads.show", thread_id=thread.id))
-    return render_template(
+    return _in_space(
         "threads/new.html",
+        space,
         draft_url=url_for("threads.autosave", kind="new", target_id=space.id),
-        space=space,
-        crumbs=space_queries.ancestors(space),
-        tab="threads",
         form=form,
         preview=preview,
         journal=journal,
@@ -313,11 +316,9 @@ def moderation_log(prefix: str, slug: str):
     space = load_space(prefix, slug)
     require("thread.moderate", space)
     page = queries.moderation_page(space, page_arg())
-    return render_template(
+    return _in_space(
         "threads/moderation.html",
-        space=space,
-        crumbs=space_queries.ancestors(space),
-        tab="threads",
+        space,
         page=page,
     )
 
@@ -329,11 +330,9 @@ def review_queue(prefix: str, slug: str):
     page = queries.held_posts(space, page_arg())
     screen = current_screen()
     matches = {post.id: [excerpt(post.body, m) for m in screen.find(post.body)[:3]] for post in page.items}
-    return render_template(
+    return _in_space(
         "threads/review.html",
-        space=space,
-        crumbs=space_queries.ancestors(space),
-        tab="threads",
+        space,
         page=page,
         matches=matches,
     )
@@ -355,11 +354,9 @@ def question_queue(prefix: str, slug: str):
     space = load_space(prefix, slug)
     require("question.answer_queue", space)
     sla = current_app.config["QUESTION_SLA_HOURS"]
-    return render_template(
+    return _in_space(
         "threads/questions.html",
-        space=space,
-        crumbs=space_queries.ancestors(space),
-        tab="threads",
+        space,
         waiting=queries.waiting_questions(space, sla),
         sla=sla,
     )
