@@ -9,7 +9,7 @@ from wtforms.validators import EqualTo, InputRequired, Length, Optional, Regexp,
 
 from peixun.accounts.models import USERNAME_PATTERN
 from peixun.accounts.service import MAX_PASSWORD, MIN_PASSWORD
-from peixun.core.vocab import STAGES, SUBJECTS, choices
+from peixun.core.vocab import STAGES, SUBJECTS, choices_of
 
 REQUIRED = "此项必填。"
 PASSWORD_LENGTH = f"密码长度应为 {MIN_PASSWORD}–{MAX_PASSWORD} 个字符。"
@@ -84,7 +84,7 @@ class ChangePasswordForm(FlaskForm):
 class ProfileForm(FlaskForm):
     real_name = StringField("姓名", validators=[InputRequired(REQUIRED), Length(max=32)])
     # No Optional(): it would clear the "not a valid choice" error for whitespace.
-    subject = SelectField("任教学科", choices=choices(SUBJECTS))
-    stage = SelectField("任教学段", choices=choices(STAGES))
+    subject = SelectField("任教学科", choices=choices_of(SUBJECTS))
+    stage = SelectField("任教学段", choices=choices_of(STAGES))
     school = SchoolField(validators=[Optional()])
     bio = TextAreaField("个人简介", validators=[Optional(), Length(max=500, message="简介最多 500 字。")])

@@ -14,7 +14,7 @@ from peixun.accounts.models import USERNAME_PATTERN, User, new_auth_token
 from peixun.core.db import utcnow
 from peixun.core.errors import ServiceError
 from peixun.core.hooks import hooks
-from peixun.core.vocab import STAGES, SUBJECTS
+from peixun.core.vocab import STAGES, SUBJECTS, terms
 from peixun.extensions import db
 
 MIN_PASSWORD, MAX_PASSWORD = 8, 128
@@ -168,7 +168,7 @@ def update_profile(
     real_name = clean_text(real_name, 32)
     if not real_name:
         raise ServiceError("请填写姓名。", "real_name")
-    if subject not in ("", *SUBJECTS) or stage not in ("", *STAGES):
+    if subject not in ("", *terms(SUBJECTS)) or stage not in ("", *terms(STAGES)):
         raise ServiceError("请选择列表中的学科和学段。", "subject")
     user.real_name = real_name
     user.subject = subject

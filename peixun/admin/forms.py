@@ -14,7 +14,7 @@ from peixun.accounts.models import USERNAME_PATTERN
 from peixun.accounts.service import MAX_PASSWORD, MIN_PASSWORD
 from peixun.core.db import MAX_ID
 from peixun.core.policy import ROLES
-from peixun.core.vocab import STAGES, SUBJECTS, choices
+from peixun.core.vocab import STAGES, SUBJECTS, choices_of
 from peixun.spaces.models import REGION, REGION_LEVELS, ROLE_KINDS, ROLE_LABELS, SCHOOL, WORKSHOP
 
 REQUIRED = "此项必填。"
@@ -56,9 +56,9 @@ class SpaceForm(FlaskForm):
         invalid_choice_message=PICK_FROM_LIST,
     )
     subject = SelectField(
-        "学科", choices=choices(SUBJECTS), default="", invalid_choice_message=PICK_FROM_LIST
+        "学科", choices=choices_of(SUBJECTS), default="", invalid_choice_message=PICK_FROM_LIST
     )
-    stage = SelectField("学段", choices=choices(STAGES), default="", invalid_choice_message=PICK_FROM_LIST)
+    stage = SelectField("学段", choices=choices_of(STAGES), default="", invalid_choice_message=PICK_FROM_LIST)
     description = TextAreaField(
         "简介", validators=[Optional(), Length(max=2000, message="简介最多 2000 字。")], filters=[_strip]
     )
@@ -142,3 +142,9 @@ class WordListForm(FlaskForm):
         description="每行一个词语，# 之后为注释；单字不可用（会误拦大量正常内容）。",
         validators=[Length(max=600_000, message="词表过长。")],
     )
+
+
+class VocabularyForm(FlaskForm):
+    """One list (学科, 学段 or 资源类型); the page shows one form per vocabulary."""
+
+    terms = TextAreaField("词条", description="每行一项，按显示顺序排列。", validators=[Length(max=4000)])

@@ -17,6 +17,7 @@ from peixun.admin.forms import (
     ResetPasswordForm,
     RevokeForm,
     SpaceForm,
+    VocabularyForm,
     WordListForm,
     space_form,
 )
@@ -26,6 +27,7 @@ from peixun.core.pagination import page_arg
 from peixun.core.policy import forget_actor, require
 from peixun.core.screening import current_word_list, save_word_list
 from peixun.core.security import safe_next
+from peixun.core.vocab import VOCABULARIES, save_terms, terms
 from peixun.extensions import db
 from peixun.spaces import service as spaces
 from peixun.spaces.models import HOST, REGION, ROLE_LABELS, WORKSHOP, Space
@@ -256,3 +258,28 @@ def screen_words():
             flash("敏感词表已保存，新发布的内容将按新词表审核。", "success")
             return redirect(url_for("admin.screen_words"))
     return render_template("admin/screen.html", form=form), _status(form)
+
+
+@bp.route("/vocab", methods=["GET", "POST"])
+def vocabularies():
+    """学科, 学段 and 资源类型 lists: one form each, told apart by the submit button's name."""
+    require("admin.edit_vocab")
+    forms = {}
+    for vocabulary in VOCABULARIES:
+        posted = request.method == "POST" and request.form.get("vocabulary") == vocabulary.name
+        form = VocabularyForm(
+            prefix=vocabulary.name,
+            formdata=None if not posted else request.form,
+            data={"terms": "\n".join(terms(vocabulary))},
+        )
+        form.terms.label.text = vocabulary.label
+        if posted and form.validate():
+            try:
+                save_terms(vocabulary, form.terms.data or "", "terms")
+            except ServiceError as error:
+                _refused(form, error)
+            else:
+                flash(f"{vocabulary.label}列表已保存。", "success")
+                return redirect(url_for("admin.vocabularies"))
+        forms[vocabulary] = form
+    return render_template("admin/vocab.html", forms=forms), _status(*forms.values())

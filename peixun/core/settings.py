@@ -23,6 +23,11 @@ def get_setting(key: str) -> str | None:
     return db.session.execute(select(Setting.value).where(Setting.key == key)).scalar_one_or_none()
 
 
+def get_settings(keys: list[str]) -> dict[str, str]:
+    rows = db.session.execute(select(Setting.key, Setting.value).where(Setting.key.in_(keys)))
+    return {key: value for key, value in rows}
+
+
 def put_setting(key: str, value: str) -> None:
     """Store a value; the caller's service commits."""
     found = db.session.get(Setting, key)
