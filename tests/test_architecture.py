@@ -21,7 +21,9 @@ LAYERS = [
     {"core"},
     {"accounts"},
     {"spaces"},
-    {"threads", "resources", "briefs", "lessons"},
+    # Discussions are the machinery the others reuse (comments on resources and briefs).
+    {"threads"},
+    {"resources", "briefs", "lessons"},
     {"search", "stats", "admin", "demo"},
 ]
 POLICY_CALL = re.compile(r"\brequire\(|\bcan\(|\bcan_current\(")

@@ -29,10 +29,11 @@ from peixun.spaces.models import (
 bp = Blueprint("spaces", __name__)
 
 SPACE = "/<any(r,s,w,g):prefix>/<slug>"
+PERSONAL_SPACE = "/u/<username>"
 # POST buttons carry only the CSRF token, which CSRFProtect checks before any view runs;
 # a refused ServiceError becomes a Chinese 400 page (core.errors).
 # Tabs of capabilities still to come render an honest empty state.
-TABS = {"resources": "资源", "briefs": "简报", "lessons": "课例"}
+TABS = {"briefs": "简报", "lessons": "课例"}
 CHILD_KINDS = {REGION: (REGION, SCHOOL, WORKSHOP), SCHOOL: (GROUP,), WORKSHOP: (GROUP,), GROUP: ()}
 
 
@@ -43,6 +44,21 @@ def load_space(prefix: str, slug: str) -> Space:
     if space is None:
         abort(404)
     return space
+
+
+def route_space(prefix: str | None, slug: str | None, username: str | None) -> Space:
+    """The space of a route under SPACE or PERSONAL_SPACE (a domain's tab of any space)."""
+    if username is None:
+        return load_space(prefix or "", slug or "")
+    space = queries.personal_space_of(username) if re.match(USERNAME_PATTERN, username) else None
+    if space is None:
+        abort(404)
+    return space
+
+
+def render_in_space(template: str, space: Space, tab: str, **context: object) -> str:
+    """Render a page inside the space's frame: breadcrumbs, and tabs with `tab` current."""
+    return render_template(template, space=space, crumbs=queries.ancestors(space), tab=tab, **context)
 
 
 def space_url(space: Space, endpoint: str = "spaces.space_home", **values: object) -> str:
@@ -101,7 +117,7 @@ def space_home(prefix: str, slug: str):
     )
 
 
-@bp.route(SPACE + "/<any(resources,briefs,lessons):tab>")
+@bp.route(SPACE + "/<any(briefs,lessons):tab>")
 def space_tab(prefix: str, slug: str, tab: str):
     space = load_space(prefix, slug)
     require("space.view", space)

@@ -13,7 +13,16 @@ from peixun.extensions import db
 from peixun.spaces.models import Space
 
 TOPIC, QUESTION, JOURNAL, PERIODIC = "topic", "question", "journal", "periodic"
-KIND_LABELS = {TOPIC: "主题研讨", QUESTION: "问答", JOURNAL: "研修日志", PERIODIC: "学习园地"}
+# The comments under an object of another domain (a resource, a brief): never listed
+# among a space's discussions; that domain says who reads it and where it is shown.
+COMMENTS = "comments"
+KIND_LABELS = {
+    TOPIC: "主题研讨",
+    QUESTION: "问答",
+    JOURNAL: "研修日志",
+    PERIODIC: "学习园地",
+    COMMENTS: "评论",
+}
 REPLIES_PER_PAGE = 20
 
 
@@ -156,6 +165,10 @@ NOTIFICATION_LABELS = {
     "accepted": "采纳了您的回答，在",
     "moderated": "管理了您的帖子",
     "thread": "发起了新讨论",
+    # The upward flow of resources (resources domain), told on the resource's comments thread.
+    "selected": "遴选了您的资源",
+    "declined": "未选用您的资源",
+    "excellent": "将您的资源评为精品",
 }
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from peixun.accounts.models import User
 from peixun.core.policy import can, load_actor
 from peixun.extensions import db
-from peixun.threads.models import Notification, Post, Subscription, Thread
+from peixun.threads.models import COMMENTS, Notification, Post, Subscription, Thread
 
 MENTION = re.compile(r"(?<![\w@/])@([a-z][a-z0-9_]{2,31})")
 MAX_MENTIONS = 20
@@ -26,10 +26,11 @@ def mentioned_users(body: str) -> list[User]:
 
 def _subscriptions(thread: Thread) -> tuple[set[int], set[int]]:
     """(watchers, muters) of a thread; a choice on the thread overrides one on its space."""
+    scope = Subscription.thread_id == thread.id
+    if thread.kind != COMMENTS:  # watching a space means its discussions, not every comment
+        scope = scope | (Subscription.space_id == thread.space_id)
     rows = db.session.execute(
-        select(Subscription.user_id, Subscription.thread_id, Subscription.is_muted).where(
-            (Subscription.thread_id == thread.id) | (Subscription.space_id == thread.space_id)
-        )
+        select(Subscription.user_id, Subscription.thread_id, Subscription.is_muted).where(scope)
     ).all()
     by_user: dict[int, bool] = {}
     for user_id, _thread_id, muted in sorted(rows, key=lambda r: r.thread_id is not None):
@@ -64,7 +65,7 @@ def on_new_post(actor: User, thread: Thread, post: Post) -> None:
     watchers, muters = _subscriptions(thread)
     mentioned = set(_readers(mentioned_users(post.body), thread)) - muters
     _send(mentioned, actor, "mention", thread, post)
-    if post.is_opening:
+    if post.is_opening and thread.kind != COMMENTS:
         _send(watchers - mentioned, actor, "thread", thread, post)
     else:
         _send(({thread.author_id} | watchers) - muters - mentioned, actor, "reply", thread, post)

@@ -15,6 +15,7 @@ from peixun.core.policy import EXPERT
 from peixun.extensions import db
 from peixun.spaces.models import PERSONAL, RoleAssignment, Space
 from peixun.threads.models import (
+    COMMENTS,
     JOURNAL,
     QUESTION,
     REPLIES_PER_PAGE,
@@ -45,7 +46,11 @@ def thread_list(
     space: Space, viewer: User | None, page: int, sort: str, show: str, can_moderate: bool = False
 ) -> Page:
     """A page of a space's threads, pinned first, each with replies, likes and last reply."""
-    statement = select(Thread).where(Thread.space_id == space.id).options(selectinload(Thread.author))
+    statement = (
+        select(Thread)
+        .where(Thread.space_id == space.id, Thread.kind != COMMENTS)
+        .options(selectinload(Thread.author))
+    )
     if space.kind == PERSONAL and (viewer is None or viewer.id != space.owner_id):
         statement = statement.where(or_(Thread.kind != JOURNAL, Thread.is_public.is_(True)))
     if not can_moderate:

@@ -16,6 +16,7 @@ from peixun.spaces.models import PERSONAL, Space
 from peixun.spaces.service import record
 from peixun.threads import notify
 from peixun.threads.models import (
+    COMMENTS,
     JOURNAL,
     KIND_LABELS,
     MODERATION_LABELS,
@@ -133,6 +134,17 @@ def start_thread(
     discard_draft(author, f"new:{space.id}")
     done = _commit_once(form_key)
     return done.thread if done is not None else thread
+
+
+def open_comments(author: User, space: Space, title: str) -> Thread:
+    """The comments under another domain's object (a resource, a brief). The thread has no
+    opening post: every comment is a reply, so its author (the object's author) hears of
+    each one. The caller links it to the object and commits."""
+    thread = Thread(
+        space_id=space.id, author_id=author.id, kind=COMMENTS, title=_title(title), last_activity_at=utcnow()
+    )
+    db.session.add(thread)
+    return thread
 
 
 def _next_period(space: Space) -> int:

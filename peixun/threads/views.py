@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from peixun.accounts.models import USERNAME_PATTERN, User
+from peixun.accounts.models import User
 from peixun.core.db import get_or_404
 from peixun.core.errors import ServiceError
+from peixun.core.hooks import hooks
 from peixun.core.markdown import render
 from peixun.core.pagination import page_arg
 from peixun.core.policy import MANAGERS, can_current, current_actor, require
@@ -17,13 +16,12 @@ from peixun.core.screening import current_screen, excerpt
 from peixun.extensions import limiter
 from peixun.spaces import queries as space_queries
 from peixun.spaces.models import PERSONAL, Space
-from peixun.spaces.views import SPACE, load_space, space_url
+from peixun.spaces.views import PERSONAL_SPACE, SPACE, load_space, render_in_space, route_space, space_url
 from peixun.threads import queries, service
 from peixun.threads.forms import EditForm, ModerationForm, PostForm, ThreadForm
-from peixun.threads.models import JOURNAL, Post, Thread
+from peixun.threads.models import COMMENTS, JOURNAL, Post, Thread
 
 bp = Blueprint("threads", __name__)
-PERSONAL_SPACE = "/u/<username>"
 HELD = "内容中有需要审核的词语，已提交坊主审核；审核通过前只有您和坊主能看到。"
 
 
@@ -33,18 +31,10 @@ def _viewer() -> User | None:
 
 def _in_space(template: str, space: Space, **context: object) -> str:
     """Render a page inside the space's frame (breadcrumbs, tabs with 研讨 current)."""
-    return render_template(
-        template, space=space, crumbs=space_queries.ancestors(space), tab="threads", **context
-    )
+    return render_in_space(template, space, "threads", **context)
 
 
-def _space(prefix: str | None, slug: str | None, username: str | None) -> Space:
-    if username is None:
-        return load_space(prefix or "", slug or "")
-    space = space_queries.personal_space_of(username) if re.match(USERNAME_PATTERN, username) else None
-    if space is None:
-        abort(404)
-    return space
+_space = route_space
 
 
 def _choice(name: str, allowed: dict[str, str], default: str) -> str:
@@ -186,6 +176,8 @@ def new_thread(prefix: str | None = None, slug: str | None = None, username: str
 def show(thread_id: int):
     thread = get_or_404(Thread, thread_id)
     require("thread.view", thread)
+    if thread.kind == COMMENTS:  # shown on the page of what it comments on
+        return redirect(_attachment_url(thread, page_arg()))
     draft_key = f"reply:{thread.id}"
     quoting = request.method == "GET" and "quote" in request.args
     form = PostForm(data={"body": _quote(thread)} if quoting else _draft_data(draft_key))
@@ -222,11 +214,21 @@ def show(thread_id: int):
     ), 400 if form.errors else 200
 
 
+def _attachment_url(thread: Thread, page: int, anchor: str = "") -> str:
+    """Where comments under another domain's object are shown (that domain connects the hook)."""
+    url = next(filter(None, hooks().call("thread.attachment_url", thread)), None)
+    if url is None:
+        abort(404)
+    return url + (f"?page={page}" if page > 1 else "") + (f"#{anchor}" if anchor else "")
+
+
 @bp.route("/p/<int:post_id>")
 def permalink(post_id: int):
     post = get_or_404(Post, post_id)
     require("thread.view", post.thread)
     page = queries.reply_page_of(post)
+    if post.thread.kind == COMMENTS:
+        return redirect(_attachment_url(post.thread, page, f"p{post.id}"))
     return redirect(
         url_for(
             "threads.show", thread_id=post.thread_id, page=page if page > 1 else None, _anchor=f"p{post.id}"
