@@ -53,6 +53,9 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from peixun.accounts.views import bp as accounts_bp
     from peixun.admin.views import bp as admin_bp
+    from peixun.resources.call_views import bp as calls_bp
+    from peixun.resources.file_views import bp as files_bp
+    from peixun.resources.views import bp as resources_bp
     from peixun.spaces.views import bp as spaces_bp
     from peixun.threads.inbox_views import bp as inbox_bp
     from peixun.threads.views import bp as threads_bp
@@ -61,15 +64,20 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(spaces_bp)
     app.register_blueprint(threads_bp)
     app.register_blueprint(inbox_bp)
+    app.register_blueprint(resources_bp)
+    app.register_blueprint(calls_bp)
+    app.register_blueprint(files_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
 
 
 def register_hooks(app: Flask) -> None:
+    from peixun.resources import hooks as resources_hooks
     from peixun.spaces import hooks as spaces_hooks
     from peixun.threads import hooks as threads_hooks
 
     spaces_hooks.connect(app)
     threads_hooks.connect(app)
+    resources_hooks.connect(app)
 
 
 def register_cli(app: Flask) -> None:

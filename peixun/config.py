@@ -84,7 +84,10 @@ class Config:
 
         # Static URLs carry a content hash (core/jinja.py static_url), so they may be cached for a year.
         self.SEND_FILE_MAX_AGE_DEFAULT = 365 * 24 * 3600
-        self.MAX_CONTENT_LENGTH = _env_int("PEIXUN_MAX_UPLOAD_MB", 200) * 1024 * 1024
+        # The largest file a teacher may upload (micro-lesson videos); a request may carry
+        # the form's other fields besides.
+        self.MAX_UPLOAD_BYTES = _env_int("PEIXUN_MAX_UPLOAD_MB", 200) * 1024 * 1024
+        self.MAX_CONTENT_LENGTH = self.MAX_UPLOAD_BYTES + 1024 * 1024
         self.MAX_FORM_MEMORY_SIZE = 2 * 1024 * 1024
         self.WTF_CSRF_TIME_LIMIT = 3600 * 4
 

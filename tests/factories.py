@@ -69,6 +69,28 @@ def appoint(user: User, space: Space, role: str) -> None:
     spaces.appoint(None, space, user, role)
 
 
+def make_resource(
+    author: User,
+    space: Space,
+    title: str = "《春》教学设计",
+    *,
+    text: str | None = None,
+    filename: str = "教案.txt",
+    **fields: str,
+):
+    """A shared resource: a small text file by default, or a link when given link_url."""
+    import io
+
+    from peixun.resources import service as resources
+
+    data = resources.ResourceData(title=title, type=fields.pop("type", "教案"), **fields)
+    upload = None
+    if not data.link_url:
+        body = (text if text is not None else f"{title}\n教学目标：感受春天的美。").encode()
+        upload = resources.store_upload(io.BytesIO(body), filename)
+    return resources.share(author, space, data, upload=upload)
+
+
 __all__ = [
     "GROUP",
     "PASSWORD",
@@ -77,6 +99,7 @@ __all__ = [
     "make_admin",
     "make_group",
     "make_region",
+    "make_resource",
     "make_school",
     "make_user",
     "make_workshop",

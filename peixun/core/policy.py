@@ -123,7 +123,14 @@ def _moderates(actor: Actor, space: Any) -> bool:
     return not MANAGERS.isdisjoint(relations(actor, space))
 
 
+def _reads_attachment(actor: Actor, thread: Any) -> bool:
+    """Comments under another domain's object are read by whoever may read that object."""
+    return any(hooks().call("policy.reads_attachment", actor, thread))
+
+
 def _reads_thread(actor: Actor, thread: Any) -> bool:
+    if thread.kind == "comments":
+        return _reads_attachment(actor, thread)
     is_author = actor.user is not None and thread.author_id == actor.user.id
     if thread.kind == "journal" and not thread.is_public:
         return is_author or actor.is_admin
@@ -140,6 +147,8 @@ def _answerable(actor: Actor, thread: Any) -> bool:
 def _replies_to(actor: Actor, thread: Any) -> bool:
     if thread.is_locked or not _reads_thread(actor, thread):
         return False
+    if thread.kind == "comments":
+        return True
     return thread.space.kind == "personal" or _takes_part(actor, thread.space)
 
 
@@ -149,6 +158,40 @@ def _live_post(actor: Actor, post: Any) -> bool:
 
 def _likeable(actor: Actor, post: Any) -> bool:
     return _live_post(actor, post) and post.author_id != actor.user.id
+
+
+def _reviews(actor: Actor, space: Any) -> bool:
+    """Who selects (遴选) resources into a library: its hosts and admins, a group's leader."""
+    return _moderates(actor, space) or (space.kind == "group" and GROUP_LEADER in relations(actor, space))
+
+
+def _reads_resource(actor: Actor, resource: Any) -> bool:
+    """A resource is read wherever a library holding it is read; a recommendation waiting
+    for selection is also read by the reviewers it waits for."""
+    if resource.deleted_at is not None:
+        return False
+    if actor.is_admin or (actor.user is not None and resource.author_id == actor.user.id):
+        return True
+    if resource.is_held:
+        return _moderates(actor, resource.space)
+    for entry in resource.entries:
+        if entry.state == "selected" and _reads_space(actor, entry.space):
+            return True
+        if entry.state == "pending" and _reviews(actor, entry.space):
+            return True
+    return False
+
+
+def _votable(actor: Actor, resource: Any) -> bool:
+    return resource.author_id != actor.user.id and _reads_resource(actor, resource)
+
+
+def _offerable(actor: Actor, resource: Any) -> bool:
+    return not resource.is_held and _reads_resource(actor, resource)
+
+
+def _pending_entry(actor: Actor, entry: Any) -> bool:
+    return entry.state == "pending" and _reviews(actor, entry.space)
 
 
 def _r(*who: str, when: Condition | None = None, doc: str = "") -> Rule:
@@ -221,9 +264,53 @@ RULES: dict[str, Rule] = {
         when=_answerable,
         doc="The asker, a host or an expert marks the accepted answer of a question.",
     ),
+    "resource.list": _r(ANYONE, when=_reads_space, doc="A library is read by whoever reads its space."),
+    "resource.share": _r(USER, when=_writes_in, doc="Members share into their spaces; owners into their own."),
+    "resource.view": _r(ANYONE, when=_reads_resource, doc="Read (and download) where a library holds it."),
+    "resource.edit": _r(
+        SELF, *MANAGERS, when=_reads_resource, doc="The author, and hosts or admins where it was shared."
+    ),
+    "resource.delete": _r(SELF, *MANAGERS, when=_reads_resource),
+    "resource.vote": _r(USER, when=_votable, doc="推荐 once per reader, never one's own."),
+    "resource.comment": _r(USER, when=_reads_resource, doc="Every reader may comment."),
+    "resource.recommend": _r(
+        SELF,
+        *MANAGERS,
+        when=_offerable,
+        doc="The author, or a host or admin holding it, recommends it to a space above.",
+    ),
+    "resource.release": _r(*MANAGERS, doc="Hosts clear what the network-safety screen held."),
+    "library.review": _r(
+        GROUP_LEADER, *MANAGERS, when=_reviews, doc="Hosts and admins (a group's leader) see the queue."
+    ),
+    "entry.decide": _r(
+        GROUP_LEADER, *MANAGERS, when=_pending_entry, doc="Select (遴选) or decline a recommendation."
+    ),
+    "entry.feature": _r(
+        *MANAGERS,
+        when=lambda actor, entry: entry.state == "selected",
+        doc="Hosts and admins mark 精品 in their library.",
+    ),
+    "entry.withdraw": _r(
+        *MANAGERS,
+        when=lambda actor, entry: entry.state == "selected" and entry.from_space_id is not None,
+        doc="Take a selected resource out of a library again (its origin keeps it).",
+    ),
+    "call.create": _r(
+        *MANAGERS,
+        when=lambda actor, space: space.kind != "personal",
+        doc="Hosts and admins open a call for submissions (定向征集).",
+    ),
+    "call.view": _r(ANYONE, when=lambda actor, call: _reads_space(actor, call.space)),
+    "call.answer": _r(
+        USER,
+        when=lambda actor, call: call.is_open and _takes_part(actor, call.space),
+        doc="Participants answer an open call with their own resources.",
+    ),
     "admin.access": _r(SITE_ADMIN),
     "admin.manage_spaces": _r(SITE_ADMIN, doc="Create and edit regions, schools, workshops."),
     "admin.edit_screen": _r(SITE_ADMIN, doc="Site admins keep the network-safety word list."),
+    "admin.edit_vocab": _r(SITE_ADMIN, doc="Site admins extend the subject, stage and resource-type lists."),
     "admin.appoint": _r(SITE_ADMIN, doc="Appoint and revoke hosts, experts and admins."),
 }
 

@@ -51,6 +51,18 @@ def truncate_cn(value: str | None, length: int = 80) -> str:
     return value if len(value) <= length else value[: length - 1] + "…"
 
 
+def filesize(size: int | None) -> str:
+    """1536 → "1.5 KB"; sizes of uploads as teachers read them."""
+    if size is None:
+        return ""
+    value = float(size)
+    for unit in ("B", "KB", "MB"):
+        if value < 1024:
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GB"
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         date_cn=date_cn,
@@ -58,4 +70,5 @@ def init_app(app: Flask) -> None:
         ago_cn=ago_cn,
         count_cn=count_cn,
         truncate_cn=truncate_cn,
+        filesize=filesize,
     )

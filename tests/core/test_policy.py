@@ -80,6 +80,7 @@ MATRIX = [
     ("admin.manage_spaces", None, {"admin"}),
     ("admin.appoint", None, {"admin"}),
     ("admin.edit_screen", None, {"admin"}),
+    ("admin.edit_vocab", None, {"admin"}),
     ("user.manage", None, {"admin"}),
     ("space.view", "workshop", ALL),
     ("space.view", "group", ALL),
@@ -113,9 +114,10 @@ MATRIX = [
 
 
 def test_matrix_covers_every_rule():
+    from tests.resources.test_policy import MATRIX as RESOURCE_MATRIX
     from tests.threads.test_policy import MATRIX as THREAD_MATRIX
 
-    assert {action for action, _, _ in MATRIX + THREAD_MATRIX} | {
+    assert {action for action, _, _ in MATRIX + THREAD_MATRIX + RESOURCE_MATRIX} | {
         "account.register",
         "account.edit",
         "user.view",
