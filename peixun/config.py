@@ -88,6 +88,8 @@ class Config:
         # the form's other fields besides.
         self.MAX_UPLOAD_BYTES = _env_int("PEIXUN_MAX_UPLOAD_MB", 200) * 1024 * 1024
         self.MAX_CONTENT_LENGTH = self.MAX_UPLOAD_BYTES + 1024 * 1024
+        # Uploaded files, stored by content hash; may live on a volume of their own.
+        self.UPLOAD_PATH = os.environ.get("PEIXUN_UPLOAD_PATH") or str(folder / "uploads")
         self.MAX_FORM_MEMORY_SIZE = 2 * 1024 * 1024
         self.WTF_CSRF_TIME_LIMIT = 3600 * 4
 

@@ -108,8 +108,11 @@ def settings(request: pytest.FixtureRequest) -> dict[str, object]:
 
 
 @pytest.fixture
-def app(database_url: str, instance_dir: Path, settings: dict[str, object]) -> Iterator[Flask]:
+def app(
+    database_url: str, instance_dir: Path, settings: dict[str, object], tmp_path: Path
+) -> Iterator[Flask]:
     config = _config(database_url, instance_dir)
+    config.UPLOAD_PATH = str(tmp_path / "uploads")  # each test starts with no files
     for key, value in settings.items():
         setattr(config, key, value)
     app = create_app(config)
@@ -134,6 +137,8 @@ def login_as(client: FlaskClient) -> Callable[..., FlaskClient]:
     """Sign a user in on the test client through the real login form."""
 
     def login(user, password: str = "password123", remember: bool = False) -> FlaskClient:
+        if client.get("/login").status_code == 302:  # someone is signed in: switch users
+            client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
         token = csrf_token(client, "/login")
         data = {"username": user.username, "password": password, "csrf_token": token}
         if remember:

@@ -147,4 +147,7 @@ class WordListForm(FlaskForm):
 class VocabularyForm(FlaskForm):
     """One list (学科, 学段 or 资源类型); the page shows one form per vocabulary."""
 
+    class Meta:
+        csrf = False  # CSRFProtect checks every POST; prefixed forms would rename the token
+
     terms = TextAreaField("词条", description="每行一项，按显示顺序排列。", validators=[Length(max=4000)])

@@ -187,7 +187,12 @@ def _votable(actor: Actor, resource: Any) -> bool:
 
 
 def _offerable(actor: Actor, resource: Any) -> bool:
-    return not resource.is_held and _reads_resource(actor, resource)
+    """Its author, or a reviewer of any library holding it, recommends it further up."""
+    if resource.is_held or not _reads_resource(actor, resource):
+        return False
+    if resource.author_id == actor.user.id:
+        return True
+    return any(entry.state == "selected" and _reviews(actor, entry.space) for entry in resource.entries)
 
 
 def _pending_entry(actor: Actor, entry: Any) -> bool:
@@ -265,7 +270,9 @@ RULES: dict[str, Rule] = {
         doc="The asker, a host or an expert marks the accepted answer of a question.",
     ),
     "resource.list": _r(ANYONE, when=_reads_space, doc="A library is read by whoever reads its space."),
-    "resource.share": _r(USER, when=_writes_in, doc="Members share into their spaces; owners into their own."),
+    "resource.share": _r(
+        USER, when=_writes_in, doc="Members share into their spaces; owners into their own."
+    ),
     "resource.view": _r(ANYONE, when=_reads_resource, doc="Read (and download) where a library holds it."),
     "resource.edit": _r(
         SELF, *MANAGERS, when=_reads_resource, doc="The author, and hosts or admins where it was shared."
@@ -274,8 +281,7 @@ RULES: dict[str, Rule] = {
     "resource.vote": _r(USER, when=_votable, doc="推荐 once per reader, never one's own."),
     "resource.comment": _r(USER, when=_reads_resource, doc="Every reader may comment."),
     "resource.recommend": _r(
-        SELF,
-        *MANAGERS,
+        USER,
         when=_offerable,
         doc="The author, or a host or admin holding it, recommends it to a space above.",
     ),

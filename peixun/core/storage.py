@@ -26,8 +26,8 @@ class StoredFile:
 
 
 def uploads_root() -> Path:
-    """The uploads folder of the current app's instance, created on first use."""
-    root = Path(current_app.instance_path) / "uploads"
+    """The uploads folder (PEIXUN_UPLOAD_PATH, by default instance/uploads), created on first use."""
+    root = Path(current_app.config["UPLOAD_PATH"])
     root.mkdir(parents=True, exist_ok=True)
     return root
 

@@ -24,10 +24,18 @@ def _files(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file())
 
 
-def test_uploads_root_is_under_the_instance_folder(app):
+def test_uploads_root_is_the_configured_folder(app):
     root = uploads_root()
-    assert root == Path(app.instance_path) / "uploads"
+    assert root == Path(app.config["UPLOAD_PATH"])
     assert root.is_dir()
+
+
+def test_uploads_default_to_the_instance_folder(monkeypatch, tmp_path):
+    from peixun.config import Config
+
+    monkeypatch.setenv("PEIXUN_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.delenv("PEIXUN_UPLOAD_PATH", raising=False)
+    assert str(tmp_path / "uploads") == Config().UPLOAD_PATH
 
 
 def test_store_defaults_to_the_uploads_root(app):

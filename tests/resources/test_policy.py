@@ -66,7 +66,12 @@ def world(app):
     call = service.open_call(
         people["region_admin"], county, title="乡土文化教学设计征集", description="", deadline=utcnow().date()
     )
-    closed = Call(space_id=county.id, author_id=people["region_admin"].id, title="已截止", deadline_at=utcnow() - timedelta(days=1))
+    closed = Call(
+        space_id=county.id,
+        author_id=people["region_admin"].id,
+        title="已截止",
+        deadline_at=utcnow() - timedelta(days=1),
+    )
     db.session.add(closed)
     db.session.commit()
     people["guest"] = None
@@ -111,6 +116,8 @@ MATRIX = [
     ("resource.comment", "chosen", IN_COUNTY),
     ("resource.recommend", "own", {"author"} | WORKSHOP_MANAGERS),
     ("resource.recommend", "held", set()),
+    # A reviewer of any library holding it moves it further up, wherever it began.
+    ("resource.recommend", "chosen", {"author"} | WORKSHOP_MANAGERS),
     ("resource.release", "own", WORKSHOP_MANAGERS),
     ("library.review", "workshop", WORKSHOP_MANAGERS),
     ("library.review", "group", {"leader"} | WORKSHOP_MANAGERS),
