@@ -57,7 +57,9 @@ def test_library_lists_filters_and_sorts(world, login_as, get_page, count_querie
     ws = world["workshop"]
     first = make_resource(world["teacher"], ws, "古诗词群文阅读", subject="语文", stage="初中", tags="古诗词")
     second = make_resource(world["host"], ws, "一次函数课件", type="课件", subject="数学", stage="初中")
-    link = make_resource(world["host"], ws, "国家中小学智慧教育平台", type="网站", link_url="https://basic.smartedu.cn/")
+    link = make_resource(
+        world["host"], ws, "国家中小学智慧教育平台", type="网站", link_url="https://basic.smartedu.cn/"
+    )
     service.count_download(second)
     login_as(world["teacher"])
     page = get_page(f"/w/{ws.slug}/resources")
@@ -125,7 +127,11 @@ def db_count(resource: Resource) -> int:
 def test_comments_reuse_the_discussion_machinery(world, login_as, client, post, get_page):
     resource = make_resource(world["teacher"], world["workshop"])
     login_as(world["host"])
-    response = post(f"/res/{resource.id}/comments", {"body": "写得好，@teacherx 可以再补充板书设计。"}, form_url=f"/res/{resource.id}")
+    response = post(
+        f"/res/{resource.id}/comments",
+        {"body": "写得好，@teacherx 可以再补充板书设计。"},
+        form_url=f"/res/{resource.id}",
+    )
     assert response.status_code == 302
     follow = client.get(response.headers["Location"])
     assert follow.status_code == 302 and f"/res/{resource.id}" in follow.headers["Location"]
