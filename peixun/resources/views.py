@@ -192,6 +192,7 @@ def show(resource_id: int):
 
 
 @bp.route("/res/<int:resource_id>/comments", methods=["POST"])
+@limiter.limit(_upload_limit, key_func=_uploader_key)
 def comment(resource_id: int):
     resource = load_resource(resource_id)
     require("resource.comment", resource)

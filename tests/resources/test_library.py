@@ -7,6 +7,8 @@ import io
 import pytest
 
 from peixun.resources import service
+from peixun.threads import queries as threads_queries
+from peixun.threads import service as threads
 from peixun.resources.models import Resource
 from tests.factories import add_member, make_region, make_resource, make_user, make_workshop
 
@@ -143,3 +145,80 @@ def test_comments_reuse_the_discussion_machinery(world, login_as, client, post, 
     assert Notification.query.filter_by(user_id=world["teacher"].id).count() == 1
     threads = get_page(f"/w/{world['workshop'].slug}/threads")
     assert resource.title not in threads.get_text()
+
+
+def test_comment_edit_like_delete_go_through_the_thread_views(world, login_as, client, post):
+    resource = make_resource(world["teacher"], world["workshop"])
+    comment = threads.post_reply(world["host"], resource.thread, "第一条评论")
+    login_as(world["host"])
+    response = post(f"/p/{comment.id}/edit", {"body": "改过的评论"}, form_url=f"/p/{comment.id}/edit")
+    assert response.status_code == 302
+    assert "改过的评论" in client.get(f"/res/{resource.id}").get_data(as_text=True)
+    login_as(world["teacher"])
+    assert post(f"/p/{comment.id}/like", form_url=f"/res/{resource.id}").status_code == 302
+    login_as(world["host"])
+    assert post(f"/p/{comment.id}/delete", form_url=f"/res/{resource.id}").status_code == 302
+    assert "该帖已删除" in client.get(f"/res/{resource.id}").get_data(as_text=True)
+
+
+def test_region_members_comment_on_what_the_region_selected(world, login_as, post, client):
+    resource = make_resource(world["teacher"], world["workshop"])
+    entry = service.recommend(world["host"], resource, world["county"])
+    admin = make_user("countyx")
+    from tests.factories import appoint, make_school
+
+    appoint(admin, world["county"], "region_admin")
+    service.decide(admin, entry, True)
+    elsewhere = make_user("elsewherex", "周老师")
+    add_member(elsewhere, make_school(world["county"]))
+    login_as(elsewhere)
+    response = post(f"/res/{resource.id}/comments", {"body": "借鉴了，谢谢！"}, form_url=f"/res/{resource.id}")
+    assert response.status_code == 302
+    comment = resource.thread and threads_queries.thread_page(resource.thread, elsewhere, 1).page.items[0]
+    assert post(f"/p/{comment.id}/edit", {"body": "借鉴了，非常感谢！"}, form_url=f"/p/{comment.id}/edit").status_code == 302
+    assert "非常感谢" in client.get(f"/res/{resource.id}").get_data(as_text=True)
+
+
+def test_notifications_of_the_flow_link_to_the_resource(world, login_as, get_page, client):
+    resource = make_resource(world["teacher"], world["workshop"])
+    entry = service.recommend(world["host"], resource, world["county"])
+    admin = make_user("countyx", "赵教研员")
+    from tests.factories import appoint
+
+    appoint(admin, world["county"], "region_admin")
+    service.decide(admin, entry, False, "请补充教学反思")
+    login_as(world["teacher"])
+    page = get_page("/notifications")
+    assert "未选用您的资源" in page.get_text() and "请补充教学反思" in page.get_text()
+    link = next(a["href"] for a in page.find_all("a") if resource.title in a.get_text())
+    response = client.get(link)
+    while response.status_code == 302:
+        response = client.get(response.headers["Location"])
+    assert resource.title in response.get_data(as_text=True)
+
+
+def test_resource_page_query_count_is_bounded(world, login_as, client, count_queries):
+    resource = make_resource(world["teacher"], world["workshop"])
+    login_as(world["host"])
+    with count_queries() as few:
+        assert client.get(f"/res/{resource.id}").status_code == 200
+    for n in range(15):
+        threads.post_reply(make_user(), resource.thread, f"评论{n}")
+    service.recommend(world["host"], resource, world["county"])
+    with count_queries() as many:
+        assert client.get(f"/res/{resource.id}").status_code == 200
+    assert many.count <= few.count + 1
+    assert many.count <= 25
+
+
+def test_personal_library_and_activity(world, login_as, get_page):
+    from peixun.spaces.service import ensure_personal_space
+
+    personal = ensure_personal_space(world["teacher"])
+    make_resource(world["teacher"], personal, "我的反思")
+    make_resource(world["teacher"], world["workshop"], "工作坊里的教案")
+    login_as(world["teacher"])
+    page = get_page("/u/teacherx/resources")
+    assert "我的资源" in page.get_text() and "我的反思" in page.get_text()
+    home = get_page(f"/w/{world['workshop'].slug}")
+    assert "分享了资源" in home.get_text() and "工作坊里的教案" in home.get_text()

@@ -201,3 +201,17 @@ def test_the_same_file_twice_is_stored_once(teacher, client):
     assert _share(client, teacher, "二.txt", "相同内容".encode()).status_code == 302
     assert Resource.query.count() == 2 and Blob.query.count() == 1
     assert len([p for p in uploads_root().rglob("*") if p.is_file()]) == 1
+
+
+def test_an_unreadable_file_is_kept_and_marked(teacher, client):
+    broken = b"%PDF-1.7\n" + bytes(range(256)) * 40
+    response = _share(client, teacher, "扫描件.pdf", broken, title="扫描的教案")
+    assert response.status_code == 302
+    resource = Resource.query.one()
+    assert resource.blob.text_status == "failed"
+    page = client.get(f"/res/{resource.id}")
+    assert page.status_code == 200
+    assert "无法读取这份文件的内容" in page.get_data(as_text=True)
+    download = client.get(f"/res/{resource.id}/download")
+    assert download.get_data() == broken
+    download.close()
