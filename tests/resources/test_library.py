@@ -7,9 +7,9 @@ import io
 import pytest
 
 from peixun.resources import service
+from peixun.resources.models import Resource
 from peixun.threads import queries as threads_queries
 from peixun.threads import service as threads
-from peixun.resources.models import Resource
 from tests.factories import add_member, make_region, make_resource, make_user, make_workshop
 
 
@@ -172,10 +172,17 @@ def test_region_members_comment_on_what_the_region_selected(world, login_as, pos
     elsewhere = make_user("elsewherex", "周老师")
     add_member(elsewhere, make_school(world["county"]))
     login_as(elsewhere)
-    response = post(f"/res/{resource.id}/comments", {"body": "借鉴了，谢谢！"}, form_url=f"/res/{resource.id}")
+    response = post(
+        f"/res/{resource.id}/comments", {"body": "借鉴了，谢谢！"}, form_url=f"/res/{resource.id}"
+    )
     assert response.status_code == 302
     comment = resource.thread and threads_queries.thread_page(resource.thread, elsewhere, 1).page.items[0]
-    assert post(f"/p/{comment.id}/edit", {"body": "借鉴了，非常感谢！"}, form_url=f"/p/{comment.id}/edit").status_code == 302
+    assert (
+        post(
+            f"/p/{comment.id}/edit", {"body": "借鉴了，非常感谢！"}, form_url=f"/p/{comment.id}/edit"
+        ).status_code
+        == 302
+    )
     assert "非常感谢" in client.get(f"/res/{resource.id}").get_data(as_text=True)
 
 
