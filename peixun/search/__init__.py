@@ -1,0 +1,1 @@
+"""Chinese full-text search over threads, replies, resources, briefs and lesson studies."""

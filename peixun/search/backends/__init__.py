@@ -1,0 +1,1 @@
+"""Search backends behind one interface: Whoosh (files under instance/) and PostgreSQL."""

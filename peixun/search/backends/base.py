@@ -1,0 +1,118 @@
+"""The interface every search backend implements, and the values that cross it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+# Facets offered on the search page, in display order.
+FACETS = ("kind", "level", "space_id", "subject", "stage", "resource_type", "year")
+
+
+@dataclass(frozen=True)
+class Document:
+    """One searchable thing, as the domains describe it (see core/indexing.py)."""
+
+    key: str  # "<kind>:<id>", e.g. "thread:12", "post:55", "resource:7"
+    kind: str  # thread | post | resource | brief | lesson
+    object_id: int
+    title: str
+    body: str  # plain text: Markdown stripped, a resource's description, tags and file text
+    author_id: int
+    author_name: str  # 姓名, for pinyin search (zhangli, zl → 张丽)
+    created_at: datetime
+    # Who may read it: participants of any of these spaces (and roles over their chains),
+    # or everyone when is_open (a public personal journal), or its author.
+    space_ids: tuple[int, ...]
+    chain_ids: tuple[int, ...]  # every space id on the paths of space_ids, top down
+    is_open: bool = False
+    # Facets
+    level: str = ""  # kind of the primary space: region, school, workshop, group, personal
+    space_id: int = 0  # the primary space (where it was posted or shared)
+    subject: str = ""
+    stage: str = ""
+    resource_type: str = ""
+
+    @property
+    def year(self) -> int:
+        return self.created_at.year
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What the searcher may read, as index terms: no result, snippet or facet count may
+    come from outside it. `within` narrows to one space and everything below it."""
+
+    member_of: frozenset[int] = frozenset()  # spaces she takes part in (policy Actor.member_of)
+    role_spaces: frozenset[int] = frozenset()  # spaces where she holds a role (reaches below)
+    user_id: int | None = None
+    is_admin: bool = False
+    within: int | None = None  # a space id: only documents whose chain_ids contain it
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One part of a parsed query: a word (with its alternatives) or a quoted phrase."""
+
+    tokens: tuple[str, ...]  # a term: one token; a phrase: its tokens in order
+    alternatives: tuple[str, ...] = ()  # synonyms of a single term (教案 → 教学设计)
+    pinyin: str = ""  # a Latin-only term that may also be pinyin or initials ("zl", "klyj")
+    is_phrase: bool = False
+    is_negated: bool = False
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    clauses: tuple[Clause, ...]
+    dropped: tuple[str, ...] = ()  # what the parser ignored (lone operators, wildcards, excess)
+
+    @property
+    def positive(self) -> tuple[Clause, ...]:
+        return tuple(c for c in self.clauses if not c.is_negated)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Facet values the searcher chose (empty: any)."""
+
+    kind: str = ""
+    level: str = ""
+    space_id: int = 0
+    subject: str = ""
+    stage: str = ""
+    resource_type: str = ""
+    year: int = 0
+
+
+@dataclass
+class Results:
+    total: int
+    keys: list[str]  # this page, best first (or newest first when sorted by date)
+    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+
+
+class Backend(Protocol):
+    name: str
+
+    def index(self, documents: list[Document]) -> None:
+        """Add or replace documents (by key)."""
+
+    def delete(self, keys: list[str]) -> None: ...
+
+    def clear(self) -> None:
+        """Remove every document (before a rebuild)."""
+
+    def count(self) -> int: ...
+
+    def search(
+        self,
+        query: ParsedQuery,
+        scope: Scope,
+        filters: Filters,
+        *,
+        sort: str = "relevance",  # or "newest"
+        page: int = 1,
+        per_page: int = 10,
+        match_any: bool = False,  # OR instead of AND over positive clauses (the fallback)
+    ) -> Results: ...
