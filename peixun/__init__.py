@@ -33,11 +33,13 @@ def create_app(config: Any = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from peixun.core import hooks, security
+    from peixun.core import hooks, indexing, security
     from peixun.core.db import enable_sqlite_foreign_keys
     from peixun.extensions import csrf, db, limiter, login_manager, migrate
 
     hooks.init_app(app)
+    indexing.init_app(app)
+    indexing.connect_session_events()
     enable_sqlite_foreign_keys()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"), render_as_batch=True)
@@ -72,6 +74,7 @@ def register_blueprints(app: Flask) -> None:
 
 def register_hooks(app: Flask) -> None:
     from peixun.resources import hooks as resources_hooks
+    from peixun.search import models as _search_models  # noqa: F401 - tables for migrations
     from peixun.spaces import hooks as spaces_hooks
     from peixun.threads import hooks as threads_hooks
 
