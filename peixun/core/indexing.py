@@ -37,14 +37,62 @@ class OutboxRow(IdMixin, db.Model):
 
 
 @dataclass(frozen=True)
+class Document:
+    """One searchable thing, as a domain describes it to the search backends."""
+
+    key: str  # "<kind>:<id>", e.g. "thread:12", "post:55", "resource:7"
+    kind: str  # thread | post | resource | brief | lesson
+    object_id: int
+    title: str
+    body: str  # plain text: Markdown stripped, a resource's description, tags and file text
+    author_id: int
+    author_name: str  # 姓名, for pinyin search (zhangli, zl → 张丽)
+    created_at: datetime
+    # Who may read it: participants of any of these spaces (and roles over their chains),
+    # or everyone when is_open (a public personal journal), or its author.
+    space_ids: tuple[int, ...]
+    chain_ids: tuple[int, ...]  # every space id on the paths of space_ids, top down
+    is_open: bool = False
+    # Facets
+    level: str = ""  # kind of the primary space: region, school, workshop, group, personal
+    space_id: int = 0  # the primary space (where it was posted or shared)
+    subject: str = ""
+    stage: str = ""
+    resource_type: str = ""
+
+    @property
+    def year(self) -> int:
+        return self.created_at.year
+
+
+@dataclass
+class Found:
+    """A search hit as the results page shows it, built from the database (never from
+    the index), after the policy said the searcher may read it."""
+
+    kind_label: str
+    title: str
+    url: str
+    space_name: str
+    space_url: str
+    author_name: str
+    author_url: str
+    created_at: datetime
+    text: str  # plain text the snippet is cut from
+
+
+@dataclass(frozen=True)
 class Source:
-    """A kind of document: `load(ids)` returns the documents of the ids that should be
-    searchable (missing, deleted or hidden ones are simply absent, and get removed)."""
+    """A kind of document. `load(ids)` returns the search documents (search.backends.base.
+    Document) of the ids that should be searchable: missing, deleted, held or hidden ones
+    are simply absent, and get removed from the index. `present(ids, actor)` returns what
+    the results page shows for the ids this actor may read, checked by the policy."""
 
     kind: str
+    label: str  # 研讨, 回帖, 资源 … for the kind facet
     load: Callable[[list[int]], list[Any]]
-    all_ids: Callable[[], Iterable[int]]  # every id, for a full rebuild (ordered, streamed)
-    url: Callable[[int], str]
+    all_ids: Callable[[], Iterable[int]]  # every id, for a full rebuild
+    present: Callable[[list[int], Any], dict[int, Found]]
 
 
 @dataclass

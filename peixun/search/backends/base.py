@@ -3,40 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Protocol
+
+from peixun.core.indexing import Document
+
+__all__ = ["FACETS", "Backend", "Clause", "Document", "Filters", "ParsedQuery", "Results", "Scope"]
 
 # Facets offered on the search page, in display order.
 FACETS = ("kind", "level", "space_id", "subject", "stage", "resource_type", "year")
-
-
-@dataclass(frozen=True)
-class Document:
-    """One searchable thing, as the domains describe it (see core/indexing.py)."""
-
-    key: str  # "<kind>:<id>", e.g. "thread:12", "post:55", "resource:7"
-    kind: str  # thread | post | resource | brief | lesson
-    object_id: int
-    title: str
-    body: str  # plain text: Markdown stripped, a resource's description, tags and file text
-    author_id: int
-    author_name: str  # 姓名, for pinyin search (zhangli, zl → 张丽)
-    created_at: datetime
-    # Who may read it: participants of any of these spaces (and roles over their chains),
-    # or everyone when is_open (a public personal journal), or its author.
-    space_ids: tuple[int, ...]
-    chain_ids: tuple[int, ...]  # every space id on the paths of space_ids, top down
-    is_open: bool = False
-    # Facets
-    level: str = ""  # kind of the primary space: region, school, workshop, group, personal
-    space_id: int = 0  # the primary space (where it was posted or shared)
-    subject: str = ""
-    stage: str = ""
-    resource_type: str = ""
-
-    @property
-    def year(self) -> int:
-        return self.created_at.year
 
 
 @dataclass(frozen=True)
