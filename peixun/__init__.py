@@ -58,6 +58,7 @@ def register_blueprints(app: Flask) -> None:
     from peixun.resources.call_views import bp as calls_bp
     from peixun.resources.file_views import bp as files_bp
     from peixun.resources.views import bp as resources_bp
+    from peixun.search.views import bp as search_bp
     from peixun.spaces.views import bp as spaces_bp
     from peixun.threads.inbox_views import bp as inbox_bp
     from peixun.threads.views import bp as threads_bp
@@ -69,26 +70,30 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(resources_bp)
     app.register_blueprint(calls_bp)
     app.register_blueprint(files_bp)
+    app.register_blueprint(search_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
 
 
 def register_hooks(app: Flask) -> None:
     from peixun.resources import hooks as resources_hooks
-    from peixun.search import models as _search_models  # noqa: F401 - tables for migrations
+    from peixun.search import hooks as search_hooks
     from peixun.spaces import hooks as spaces_hooks
     from peixun.threads import hooks as threads_hooks
 
     spaces_hooks.connect(app)
     threads_hooks.connect(app)
     resources_hooks.connect(app)
+    search_hooks.connect(app)
 
 
 def register_cli(app: Flask) -> None:
     from peixun.accounts.cli import user_cli
     from peixun.demo.cli import demo_cli
+    from peixun.search.cli import search_cli
 
     app.cli.add_command(user_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(search_cli)
 
 
 def register_errors(app: Flask) -> None:

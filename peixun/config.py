@@ -90,6 +90,14 @@ class Config:
         self.MAX_CONTENT_LENGTH = self.MAX_UPLOAD_BYTES + 1024 * 1024
         # Uploaded files, stored by content hash; may live on a volume of their own.
         self.UPLOAD_PATH = os.environ.get("PEIXUN_UPLOAD_PATH") or str(folder / "uploads")
+        # Search: "whoosh" (files under SEARCH_PATH, one server) or "postgres" (full text in
+        # the shared database, for several app servers).
+        self.SEARCH_BACKEND = os.environ.get("PEIXUN_SEARCH_BACKEND", "whoosh")
+        self.SEARCH_PATH = os.environ.get("PEIXUN_SEARCH_PATH") or str(folder / "search")
+        # Index what a request changed as soon as it ends (the outbox keeps it otherwise).
+        self.SEARCH_APPLY_AFTER_REQUEST = True
+        # Load the segmenter and open the index when a worker starts serving.
+        self.SEARCH_WARM = True
         self.MAX_FORM_MEMORY_SIZE = 2 * 1024 * 1024
         self.WTF_CSRF_TIME_LIMIT = 3600 * 4
 
@@ -123,3 +131,6 @@ class TestConfig(Config):
         self.PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
         self.RATELIMIT_ENABLED = False
         self.RATELIMIT_STORAGE_URI = "memory://"
+        # Tests that search switch these on; the others leave the outbox alone.
+        self.SEARCH_APPLY_AFTER_REQUEST = False
+        self.SEARCH_WARM = False

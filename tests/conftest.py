@@ -113,13 +113,16 @@ def app(
 ) -> Iterator[Flask]:
     config = _config(database_url, instance_dir)
     config.UPLOAD_PATH = str(tmp_path / "uploads")  # each test starts with no files
+    config.SEARCH_PATH = str(tmp_path / "search")  # and an empty search index
     for key, value in settings.items():
         setattr(config, key, value)
     app = create_app(config)
     app.test_client_class = IsolatedClient
     with app.app_context():
         if PG_URL:
-            tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+            # search_documents: the postgres search backend's table, outside the models.
+            names = [t.name for t in db.metadata.sorted_tables] + ["search_documents"]
+            tables = ", ".join(f'"{name}"' for name in names)
             db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
             db.session.commit()
         yield app

@@ -313,6 +313,8 @@ RULES: dict[str, Rule] = {
         when=lambda actor, call: call.is_open and _takes_part(actor, call.space),
         doc="Participants answer an open call with their own resources.",
     ),
+    "search.use": _r(ANYONE, doc="Everyone searches; each hit is checked against the rules above."),
+    "search.admin": _r(SITE_ADMIN, doc="Site admins keep the search dictionary and read the search log."),
     "admin.access": _r(SITE_ADMIN),
     "admin.manage_spaces": _r(SITE_ADMIN, doc="Create and edit regions, schools, workshops."),
     "admin.edit_screen": _r(SITE_ADMIN, doc="Site admins keep the network-safety word list."),

@@ -16,6 +16,7 @@ from peixun.accounts.models import User
 from peixun.accounts.service import clean_text
 from peixun.core.db import utcnow
 from peixun.core.errors import ServiceError
+from peixun.core.indexing import mark
 from peixun.core.markdown import normalise, render
 from peixun.core.policy import can, load_actor
 from peixun.core.screening import current_screen
@@ -316,6 +317,7 @@ def decide(actor: User, entry: LibraryEntry, select_it: bool, reason: str = "") 
     if not changed:
         db.session.rollback()
         raise ServiceError("这条推荐已经有人处理过了。")
+    mark(db.session, [("resource", entry.resource_id)])  # a bulk UPDATE fires no flush listener
     resource = entry.resource
     label = f"入选{entry.space.name}资源库" if select_it else f"未入选{entry.space.name}：{reason}"
     _notify(

@@ -18,6 +18,6 @@ class SearchLog(IdMixin, db.Model):
     __tablename__ = "search_log"
     __table_args__ = (Index("ix_search_log_created", "created_at"),)
 
-    query: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(String(200))  # the query as typed, spaces collapsed
     results: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

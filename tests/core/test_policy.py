@@ -81,6 +81,8 @@ MATRIX = [
     ("admin.appoint", None, {"admin"}),
     ("admin.edit_screen", None, {"admin"}),
     ("admin.edit_vocab", None, {"admin"}),
+    ("search.use", None, ALL),
+    ("search.admin", None, {"admin"}),
     ("user.manage", None, {"admin"}),
     ("space.view", "workshop", ALL),
     ("space.view", "group", ALL),
