@@ -15,6 +15,7 @@ from sqlalchemy import delete, func, select
 
 from peixun.core.indexing import Found, OutboxRow, registry
 from peixun.core.policy import Actor
+from peixun.core.settings import get_setting, put_setting
 from peixun.extensions import db
 from peixun.search import analyzer
 from peixun.search.backends.base import Backend, Filters, ParsedQuery, Results, Scope
@@ -101,6 +102,14 @@ def pending() -> int:
     return db.session.execute(select(func.count()).select_from(OutboxRow)).scalar_one()
 
 
+INDEX_VERSION_KEY = "search.index_version"
+
+
+def index_version() -> str:
+    """The dictionary version the index was last rebuilt with ("" before the first rebuild)."""
+    return get_setting(INDEX_VERSION_KEY) or ""
+
+
 def rebuild(batch: int = APPLY_BATCH, progress: Any = None) -> int:
     """Rebuild the index from the database (`flask search rebuild`)."""
     started = db.session.execute(select(func.max(OutboxRow.id))).scalar_one() or 0
@@ -118,6 +127,7 @@ def rebuild(batch: int = APPLY_BATCH, progress: Any = None) -> int:
                 progress(kind, start + batch, len(ids))
     # What changed during the rebuild stays in the outbox and is applied next.
     db.session.execute(delete(OutboxRow).where(OutboxRow.id <= started))
+    put_setting(INDEX_VERSION_KEY, analyzer.dictionary_version())
     db.session.commit()
     return total
 

@@ -2,17 +2,34 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from wtforms import TextAreaField
+from wtforms.validators import Length
 
 from peixun.core.db import get_or_404
+from peixun.core.errors import ServiceError
 from peixun.core.indexing import registry
 from peixun.core.pagination import page_arg
 from peixun.core.policy import current_actor, require
+from peixun.extensions import db
 from peixun.search import queries, service
+from peixun.search.analyzer import dictionary_version
 from peixun.search.backends.base import Filters
+from peixun.search.dictionary import current_dictionary_text, save_dictionary
 from peixun.spaces.models import KIND_LABELS, Space
 
 bp = Blueprint("search", __name__)
+
+
+class DictionaryForm(FlaskForm):
+    text = TextAreaField(
+        "检索词典",
+        description="每行一个词语；同义词用等号连接，如：教案 = 教学设计。# 之后为注释。",
+        validators=[Length(max=200_000, message="词典过长。")],
+    )
+
+
 MAX_QUERY = 5000
 MAX_PAGE = 100  # deep pages of a search are never read; they only cost
 
@@ -72,3 +89,30 @@ def search_page():
         level_labels=KIND_LABELS,
         popular=queries.popular() if result is None or result.total == 0 else [],
     ), 200
+
+
+@bp.route("/admin/search", methods=["GET", "POST"])
+def admin_search():
+    """The education dictionary (words and synonyms) and the searches that found nothing."""
+    require("search.admin")
+    form = DictionaryForm(data=None if request.method == "POST" else {"text": current_dictionary_text()})
+    if form.validate_on_submit():
+        try:
+            save_dictionary(form.text.data or "", "text")
+        except ServiceError as error:
+            db.session.rollback()
+            form.text.errors = [*form.text.errors, error.message]
+        else:
+            flash(
+                "词典已保存。新的分词用于此后的搜索和索引；请运行 flask search rebuild 重建索引。", "success"
+            )
+            return redirect(url_for("search.admin_search"))
+    return render_template(
+        "search/admin.html",
+        form=form,
+        nothing=queries.found_nothing(),
+        popular=queries.popular(days=30, limit=30),
+        stale=service.index_version() not in ("", dictionary_version()),
+        documents=service.backend().count(),
+        pending=service.pending(),
+    ), 400 if form.errors else 200
