@@ -1,5 +1,5 @@
 """Build the demo community through the services: regions, schools, workshops, people, roles,
-then its discussions (peixun.demo.discussions)."""
+then its discussions (peixun.demo.discussions) and resource libraries (peixun.demo.resources)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from sqlalchemy import func, select
 from peixun.accounts import service as accounts
 from peixun.accounts.models import User
 from peixun.core.policy import EXPERT, HOST, REGION_ADMIN, SCHOOL_ADMIN
-from peixun.demo import data, discussions
+from peixun.demo import data, discussions, resources
 from peixun.demo.people import Person, plan_people
 from peixun.extensions import db
+from peixun.resources.models import SELECTED, Blob, Call, LibraryEntry, Resource
 from peixun.spaces import service as spaces
 from peixun.spaces.models import (
     ACTIVE,
@@ -24,7 +25,7 @@ from peixun.spaces.models import (
     RoleAssignment,
     Space,
 )
-from peixun.threads.models import JOURNAL, Post, Thread
+from peixun.threads.models import COMMENTS, JOURNAL, Post, Thread
 
 BATCH = 100  # users per commit: one transaction per user would take most of the time
 
@@ -49,6 +50,7 @@ def load_demo(password: str) -> dict[str, int] | None:
     appoint_staff(admin, people, users, tree)
     leave_pending(users, rosters, tree)
     discussions.build(users, rosters, tree)
+    resources.build(users, rosters, tree)
     return summary()
 
 
@@ -221,9 +223,28 @@ def summary() -> dict[str, int]:
         "users": db.session.execute(select(func.count()).select_from(User)).scalar_one(),
         "memberships": states.get(ACTIVE, 0),
         "pending": sum(n for state, n in states.items() if state != ACTIVE),
-        "threads": sum(n for kind, n in threads.items() if kind != JOURNAL),
+        "threads": sum(n for kind, n in threads.items() if kind not in (JOURNAL, COMMENTS)),
         "journals": threads.get(JOURNAL, 0),
         "replies": db.session.execute(
-            select(func.count()).select_from(Post).where(Post.is_opening.is_(False))
+            select(func.count())
+            .select_from(Post)
+            .join(Thread, Post.thread_id == Thread.id)
+            .where(Post.is_opening.is_(False), Thread.kind != COMMENTS)
+        ).scalar_one(),
+        "resources": _count(Resource),
+        "files": _count(Blob),
+        "library_entries": db.session.execute(
+            select(func.count()).select_from(LibraryEntry).where(LibraryEntry.state == SELECTED)
+        ).scalar_one(),
+        "calls": _count(Call),
+        "comments": db.session.execute(
+            select(func.count())
+            .select_from(Post)
+            .join(Thread, Post.thread_id == Thread.id)
+            .where(Thread.kind == COMMENTS)
         ).scalar_one(),
     }
+
+
+def _count(model: type) -> int:
+    return db.session.execute(select(func.count()).select_from(model)).scalar_one()

@@ -23,6 +23,11 @@ LABELS = {
     "threads": "研讨帖（主题研讨和问答）",
     "replies": "回帖",
     "journals": "研修日志",
+    "resources": "资源",
+    "files": "资源文件（不同内容）",
+    "library_entries": "资源库中的资源（各库合计）",
+    "calls": "定向征集",
+    "comments": "资源评论",
 }
 
 

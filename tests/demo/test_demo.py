@@ -1,4 +1,5 @@
-"""The demo community: its shape, its named logins and their roles, and loading only once."""
+"""The demo community: its shape, its named logins and their roles, its discussions and
+resource libraries, and loading only once."""
 
 from __future__ import annotations
 
@@ -15,6 +16,16 @@ from peixun.demo import data
 from peixun.demo.builder import load_demo
 from peixun.demo.texts import chinese, journals
 from peixun.extensions import db
+from peixun.resources.models import (
+    DECLINED,
+    OFFERED,
+    SELECTED,
+    Blob,
+    Call,
+    LibraryEntry,
+    Resource,
+    ResourceVote,
+)
 from peixun.spaces.models import (
     ACTIVE,
     GROUP,
@@ -27,7 +38,7 @@ from peixun.spaces.models import (
     RoleAssignment,
     Space,
 )
-from peixun.threads.models import JOURNAL, QUESTION, Post, Thread
+from peixun.threads.models import COMMENTS, JOURNAL, QUESTION, Post, Thread
 
 # The one role each demo login holds (the site admin holds none: is_admin is her role).
 ROLES = {
@@ -168,7 +179,12 @@ def test_each_demo_login_signs_in_and_holds_its_role(app, client, login_as, get_
 
 
 def _threads(space: Space) -> list[Thread]:
-    return list(db.session.execute(select(Thread).where(Thread.space_id == space.id)).scalars())
+    """The space's discussions (not the comments under its resources)."""
+    return list(
+        db.session.execute(
+            select(Thread).where(Thread.space_id == space.id, Thread.kind != COMMENTS)
+        ).scalars()
+    )
 
 
 def _posts(thread: Thread) -> list[Post]:
@@ -208,7 +224,9 @@ def test_discussions_fill_every_workshop(app, client, login_as, get_page):
     html = "".join(p.body_html for p in posts)
     assert "\n\n@" in bodies and any(p.body.startswith("> ") for p in posts)
     assert all(tag in html for tag in ("<table>", "<strong>", "<ol>", "<ul>", "<blockquote>"))
-    created = sorted(t.created_at for t in db.session.execute(select(Thread)).scalars())
+    created = sorted(
+        t.created_at for t in db.session.execute(select(Thread).where(Thread.kind != COMMENTS)).scalars()
+    )
     assert created[0] < now - timedelta(weeks=8) and created[-1] > now - timedelta(weeks=2)
 
     notices = _threads(_space(REGION, data.CITY.slug))
@@ -252,3 +270,92 @@ def test_discussions_fill_every_workshop(app, client, login_as, get_page):
     login_as(users["host"], password=password)
     theirs = get_page("/u/teacher/threads").get_text()
     assert public_title in theirs and private_title not in theirs
+
+
+def _entries(space: Space, state: str = SELECTED) -> list[LibraryEntry]:
+    return list(
+        db.session.execute(
+            select(LibraryEntry).where(LibraryEntry.space_id == space.id, LibraryEntry.state == state)
+        ).scalars()
+    )
+
+
+def test_resource_libraries_fill_every_workshop_and_the_region(app, client, login_as, get_page):
+    password = app.config["DEMO_PASSWORD"]
+    assert load_demo(password) is not None
+    now = utcnow()
+    users = {name: find_user(name) for name in ("host", "teacher", "region")}
+    workshops = db.session.execute(select(Space).where(Space.kind == WORKSHOP)).scalars().all()
+    for workshop in workshops:
+        entries = _entries(workshop)
+        assert 6 <= len(entries) <= 12, workshop.name
+        resources = [e.resource for e in entries]
+        assert {r.subject for r in resources} == {workshop.subject}
+        assert len({r.author_id for r in resources}) >= len(resources) - 1  # a spread of teachers
+        blobs = [r.blob for r in resources if r.blob is not None]
+        assert len({b.kind for b in blobs}) >= 3
+        assert all(b.text_status == "ok" and b.text.strip() for b in blobs), workshop.name
+        assert all((r.blob is None) == bool(r.link_url) for r in resources)
+        assert sum(e.is_excellent for e in entries) == 1
+        assert len(_entries(workshop, OFFERED)) == 1  # waiting in the host's queue
+    # Every distinct document was stored (and read) once.
+    assert _count(select(func.count()).select_from(Blob)) == _count(
+        select(func.count(func.distinct(Resource.blob_sha256)))
+    )
+    first = _space(WORKSHOP, data.FIRST_WORKSHOP.slug)
+    waiting = _entries(first, OFFERED)[0]
+    assert waiting.resource.author_id == users["teacher"].id and waiting.from_space.kind == "personal"
+    declined = db.session.execute(select(LibraryEntry).where(LibraryEntry.state == DECLINED)).scalars().all()
+    assert declined and all(e.reason and e.decided_by_id for e in declined)
+
+    city = _space(REGION, data.CITY.slug)
+    region_entries = _entries(city)
+    titles = [e.resource.title for e in region_entries]
+    assert len(titles) == len(set(titles)) >= 25
+    own = [e for e in region_entries if e.from_space_id is None]
+    assert len(own) >= 6 and all(e.resource.author_id == users["region"].id for e in own)
+    # Provenance: the workshop it was shared in, for each workshop's best.
+    upward = [e for e in region_entries if e.resource.space.kind == WORKSHOP]
+    assert {e.resource.space_id for e in upward} == {w.id for w in workshops}
+    assert all(e.from_space_id == e.resource.space_id and e.decided_by_id for e in upward)
+    assert any(e.is_excellent for e in upward)
+    assert _entries(city, OFFERED)  # the 教研员's queue too
+
+    calls = db.session.execute(select(Call).where(Call.space_id == city.id)).scalars().all()
+    assert len(calls) == 3 and all(c.is_open for c in calls)
+    for call in calls:
+        answers = (
+            db.session.execute(select(LibraryEntry).where(LibraryEntry.call_id == call.id)).scalars().all()
+        )
+        assert len(answers) >= 2 and any(a.state == SELECTED for a in answers), call.title
+        assert all(a.resource.author_id == a.recommended_by_id for a in answers)
+
+    resources = db.session.execute(select(Resource)).scalars().all()
+    assert not any(r.is_held for r in resources)  # the catalogue passes the network-safety screen
+    for resource in resources:
+        votes = _count(
+            select(func.count()).select_from(ResourceVote).where(ResourceVote.resource_id == resource.id)
+        )
+        assert resource.vote_count == votes
+        assert now - timedelta(weeks=10, days=1) <= resource.created_at <= now
+        for entry in resource.entries:
+            assert resource.created_at <= entry.created_at <= entry.placed_at <= now
+    assert len({r.download_count for r in resources}) > 20 and max(r.vote_count for r in resources) >= 8
+    comments = db.session.execute(select(Thread).where(Thread.kind == COMMENTS)).scalars().all()
+    assert sum(len(_posts(t)) for t in comments) >= 10
+
+    login_as(users["host"], password=password)
+    library = get_page(f"/w/{first.slug}/resources?sort=downloads").get_text()
+    assert "精品" in library
+    assert waiting.resource.title in get_page(f"/w/{first.slug}/resources/review").get_text()
+    get_page(f"/w/{first.slug}/resources?sort=votes")
+    get_page(f"/r/{city.slug}/resources")
+    get_page(f"/r/{city.slug}/calls")
+    get_page(f"/calls/{calls[0].id}")
+    shown = get_page(f"/res/{upward[0].resource_id}").get_text()
+    assert upward[0].resource.space.name in shown and upward[0].resource.author.real_name in shown
+    get_page("/u/teacher/resources")
+    client.delete_cookie("peixun_session")
+    login_as(users["region"], password=password)
+    queue = get_page(f"/r/{city.slug}/resources/review").get_text()
+    assert any(e.resource.title in queue for e in _entries(city, OFFERED))
