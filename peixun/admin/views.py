@@ -6,7 +6,6 @@ from typing import NoReturn
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from peixun.accounts import service as accounts
 from peixun.accounts.models import User
@@ -22,13 +21,12 @@ from peixun.admin.forms import (
     space_form,
 )
 from peixun.core.db import get_or_404
-from peixun.core.errors import ServiceError
+from peixun.core.errors import ServiceError, form_status, show_refusal
 from peixun.core.pagination import page_arg
 from peixun.core.policy import forget_actor, require
 from peixun.core.screening import current_word_list, save_word_list
 from peixun.core.security import safe_next
 from peixun.core.vocab import VOCABULARIES, save_terms, terms
-from peixun.extensions import db
 from peixun.spaces import service as spaces
 from peixun.spaces.models import HOST, REGION, ROLE_LABELS, WORKSHOP, Space
 from peixun.spaces.queries import role_holders, site_counts
@@ -42,20 +40,6 @@ SEARCH_MAX = 32
 
 def _me() -> User:
     return current_user._get_current_object()
-
-
-def _refused(form: FlaskForm, error: ServiceError) -> None:
-    """Show a refused operation next to its field; nothing it half-wrote survives."""
-    db.session.rollback()
-    field = form._fields.get(error.field or "")
-    if field is None:
-        form.form_errors.append(error.message)
-    else:
-        field.errors = [*field.errors, error.message]
-
-
-def _status(*forms: FlaskForm) -> int:
-    return 400 if any(form.errors for form in forms) else 200
 
 
 def _editable(space_id: int) -> Space:
@@ -101,11 +85,11 @@ def new_space(kind: str):
         try:
             space = _create_space(kind, form)
         except ServiceError as error:
-            _refused(form, error)
+            show_refusal(form, error)
         else:
             flash(f"已建立{space.kind_label}“{space.name}”。", "success")
             return redirect(url_for("admin.edit_space", space_id=space.id))
-    return render_template("admin/space_new.html", form=form, kind=kind), _status(form)
+    return render_template("admin/space_new.html", form=form, kind=kind), form_status(form)
 
 
 def _create_space(kind: str, form: SpaceForm) -> Space:
@@ -135,7 +119,7 @@ def edit_space(space_id: int):
                 **form.space_fields(),
             )
         except ServiceError as error:
-            _refused(form, error)
+            show_refusal(form, error)
         else:
             flash("已保存。", "success")
             return redirect(url_for("admin.edit_space", space_id=space.id))
@@ -149,7 +133,7 @@ def _regions_for(space: Space) -> list[tuple[int, str]]:
 def _edit_page(space: Space, form: SpaceForm, appoint: AppointForm):
     return render_template(
         "admin/space_edit.html", space=space, form=form, appoint=appoint, roles=role_holders(space)
-    ), _status(form, appoint)
+    ), form_status(form, appoint)
 
 
 @bp.route("/spaces/<int:space_id>/roles", methods=["POST"])
@@ -162,7 +146,7 @@ def appoint_role(space_id: int):
             user = accounts.find_user(form.username.data or "") or _no_user("username")
             spaces.appoint(_me(), space, user, form.role.data or "")
         except ServiceError as error:
-            _refused(form, error)
+            show_refusal(form, error)
         else:
             forget_actor()
             flash(f"已任命 {user.display_name} 为{ROLE_LABELS[form.role.data or '']}。", "success")
@@ -212,11 +196,11 @@ def new_user():
                 school_id=form.school.data,
             )
         except ServiceError as error:
-            _refused(form, error)
+            show_refusal(form, error)
         else:
             flash(f"已建立账号 {user.username}，对方首次登录时须修改密码。", "success")
             return redirect(url_for("admin.users", q=user.username))
-    return render_template("admin/user_new.html", form=form), _status(form)
+    return render_template("admin/user_new.html", form=form), form_status(form)
 
 
 @bp.route("/users/<int:user_id>/<any(disable,enable):action>", methods=["POST"])
@@ -238,11 +222,11 @@ def reset_password(user_id: int):
         try:
             accounts.set_password(user, form.password.data or "", must_change=True)
         except ServiceError as error:
-            _refused(form, error)
+            show_refusal(form, error)
         else:
             flash(f"已重置 {user.username} 的密码，其所有登录已结束。", "success")
             return redirect(url_for("admin.users", q=user.username))
-    return render_template("admin/password.html", form=form, user=user), _status(form)
+    return render_template("admin/password.html", form=form, user=user), form_status(form)
 
 
 @bp.route("/screen", methods=["GET", "POST"])
@@ -253,11 +237,11 @@ def screen_words():
         try:
             save_word_list(form.words.data or "")
         except ServiceError as error:
-            _refused(form, error)
+            show_refusal(form, error)
         else:
             flash("敏感词表已保存，新发布的内容将按新词表审核。", "success")
             return redirect(url_for("admin.screen_words"))
-    return render_template("admin/screen.html", form=form), _status(form)
+    return render_template("admin/screen.html", form=form), form_status(form)
 
 
 @bp.route("/vocab", methods=["GET", "POST"])
@@ -277,9 +261,9 @@ def vocabularies():
             try:
                 save_terms(vocabulary, form.terms.data or "", "terms")
             except ServiceError as error:
-                _refused(form, error)
+                show_refusal(form, error)
             else:
                 flash(f"{vocabulary.label}列表已保存。", "success")
                 return redirect(url_for("admin.vocabularies"))
         forms[vocabulary] = form
-    return render_template("admin/vocab.html", forms=forms), _status(*forms.values())
+    return render_template("admin/vocab.html", forms=forms), form_status(*forms.values())

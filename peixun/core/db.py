@@ -48,6 +48,21 @@ class CreatedMixin:
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
 
 
+class AuthoredInSpace:
+    """For the policy: a thing in a space (`space`) written by someone (`author_id`)."""
+
+    space: Any
+    author_id: Any
+
+    @property
+    def policy_space(self) -> Any:
+        return self.space
+
+    @property
+    def policy_owner_id(self) -> int:
+        return self.author_id
+
+
 def get_or_404(model: type[T], ident: Any) -> T:
     """Load by primary key; anything that is not a sane id is a 404, never a 500."""
     try:

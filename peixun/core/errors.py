@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, redirect, render_template, request, url_for
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
@@ -73,3 +75,19 @@ def init_app(app: Flask) -> None:
         app.register_error_handler(conflict, handle_conflict)
     if not app.testing or app.config.get("SHOW_500_PAGE"):
         app.register_error_handler(Exception, handle_unexpected)
+
+
+def show_refusal(form: Any, error: ServiceError) -> None:
+    """Show a refused operation next to its field (or above the form); nothing it
+    half-wrote survives."""
+    db.session.rollback()
+    field = form._fields.get(error.field or "")
+    if field is None:
+        form.form_errors.append(error.message)
+    else:
+        field.errors = [*field.errors, error.message]
+
+
+def form_status(*forms: Any) -> int:
+    """400 when a form on the page carries errors, so tests and tools see the refusal."""
+    return 400 if any(form.errors for form in forms) else 200

@@ -6,13 +6,12 @@ from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user
 
 from peixun.core.db import get_or_404
-from peixun.core.errors import ServiceError
+from peixun.core.errors import ServiceError, form_status, show_refusal
 from peixun.core.pagination import page_arg
 from peixun.core.policy import can_current, require
 from peixun.resources import queries, service
 from peixun.resources.forms import AnswerForm, CallForm
 from peixun.resources.models import Call
-from peixun.resources.views import refused, status
 from peixun.spaces.views import SPACE, load_space, render_in_space
 
 bp = Blueprint("calls", __name__)
@@ -40,11 +39,11 @@ def new_call(prefix: str, slug: str):
                 deadline=form.deadline.data,
             )
         except ServiceError as error:
-            refused(form, error)
+            show_refusal(form, error)
         else:
             flash("定向征集已发布。", "success")
             return redirect(url_for("calls.show_call", call_id=call.id))
-    return render_in_space("resources/call_form.html", space, "resources", form=form), status(form)
+    return render_in_space("resources/call_form.html", space, "resources", form=form), form_status(form)
 
 
 @bp.route("/calls/<int:call_id>", methods=["GET", "POST"])
@@ -68,7 +67,7 @@ def show_call(call_id: int):
                     form.note.data or "",
                 )
             except ServiceError as error:
-                refused(form, error)
+                show_refusal(form, error)
             else:
                 flash(f"已提交「{entry.resource.title}」，等待遴选。", "success")
                 return redirect(url_for("calls.show_call", call_id=call.id))
@@ -80,4 +79,4 @@ def show_call(call_id: int):
         form=form,
         answers=queries.call_answers(call, page_arg()),
         mine=mine,
-    ), status(form)
+    ), form_status(form)

@@ -3,13 +3,13 @@ and calls for submissions (定向征集)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from peixun.accounts.models import User
-from peixun.core.db import CreatedMixin, IdMixin, UTCDateTime, utcnow
+from peixun.core.db import AuthoredInSpace, CreatedMixin, IdMixin, UTCDateTime, utcnow
 from peixun.extensions import db
 from peixun.spaces.models import Space
 from peixun.threads.models import Thread
@@ -41,7 +41,7 @@ class Blob(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class Resource(IdMixin, CreatedMixin, db.Model):
+class Resource(IdMixin, CreatedMixin, AuthoredInSpace, db.Model):
     """Something a teacher shared in a space: a file or a link, with its description."""
 
     __tablename__ = "resources"
@@ -80,14 +80,6 @@ class Resource(IdMixin, CreatedMixin, db.Model):
         back_populates="resource", foreign_keys="LibraryEntry.resource_id", order_by="LibraryEntry.id"
     )
     tags: Mapped[list[ResourceTag]] = relationship(order_by="ResourceTag.name", cascade="all, delete-orphan")
-
-    @property
-    def policy_space(self) -> Space:
-        return self.space
-
-    @property
-    def policy_owner_id(self) -> int:
-        return self.author_id
 
     @property
     def tag_names(self) -> list[str]:
@@ -166,7 +158,7 @@ class ResourceVote(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class Call(IdMixin, CreatedMixin, db.Model):
+class Call(IdMixin, CreatedMixin, AuthoredInSpace, db.Model):
     """定向征集: a space asks for resources on a theme until a deadline; answers arrive
     as recommendations into the space's review queue."""
 
@@ -184,13 +176,11 @@ class Call(IdMixin, CreatedMixin, db.Model):
     author: Mapped[User] = relationship()
 
     @property
-    def policy_space(self) -> Space:
-        return self.space
-
-    @property
-    def policy_owner_id(self) -> int:
-        return self.author_id
-
-    @property
     def is_open(self) -> bool:
         return utcnow() < self.deadline_at
+
+    @property
+    def last_day(self) -> datetime:
+        """The deadline as people say it: the last day answers are taken (it closes at
+        the end of that day, China time)."""
+        return self.deadline_at - timedelta(seconds=1)

@@ -19,6 +19,14 @@ from peixun.spaces.queries import spaces_by_ids
 
 PER_PAGE = 20
 TAG_CLOUD = 30
+# What a list row shows of an entry's resource: author, origin, tags, file, provenance.
+ROW_LOADS = (
+    contains_eager(LibraryEntry.resource).selectinload(Resource.author),
+    contains_eager(LibraryEntry.resource).selectinload(Resource.space),
+    contains_eager(LibraryEntry.resource).selectinload(Resource.tags),
+    contains_eager(LibraryEntry.resource).selectinload(Resource.blob),
+    selectinload(LibraryEntry.from_space),
+)
 
 
 @dataclass
@@ -86,11 +94,7 @@ def library_page(space: Space, viewer: User | None, query: LibraryQuery, page: i
         "votes": (Resource.vote_count.desc(), LibraryEntry.placed_at.desc()),
     }.get(query.sort, (LibraryEntry.placed_at.desc(),))
     statement = statement.order_by(*order, LibraryEntry.id.desc()).options(
-        contains_eager(LibraryEntry.resource).selectinload(Resource.author),
-        contains_eager(LibraryEntry.resource).selectinload(Resource.space),
-        contains_eager(LibraryEntry.resource).selectinload(Resource.tags),
-        contains_eager(LibraryEntry.resource).selectinload(Resource.blob),
-        selectinload(LibraryEntry.from_space),
+        *ROW_LOADS,
     )
     return paginate(statement, page, PER_PAGE)
 
@@ -136,10 +140,7 @@ def review_page(space: Space, page: int, call: Call | None = None) -> Page:
         )
         .order_by(LibraryEntry.created_at, LibraryEntry.id)
         .options(
-            contains_eager(LibraryEntry.resource).selectinload(Resource.author),
-            contains_eager(LibraryEntry.resource).selectinload(Resource.space),
-            contains_eager(LibraryEntry.resource).selectinload(Resource.blob),
-            selectinload(LibraryEntry.from_space),
+            *ROW_LOADS,
             selectinload(LibraryEntry.recommended_by),
             selectinload(LibraryEntry.call),
         )
@@ -261,11 +262,7 @@ def call_answers(call: Call, page: int) -> Page:
         .where(LibraryEntry.call_id == call.id, Resource.deleted_at.is_(None), Resource.is_held.is_(False))
         .order_by(LibraryEntry.placed_at.desc(), LibraryEntry.id.desc())
         .options(
-            contains_eager(LibraryEntry.resource).selectinload(Resource.author),
-            contains_eager(LibraryEntry.resource).selectinload(Resource.space),
-            contains_eager(LibraryEntry.resource).selectinload(Resource.tags),
-            contains_eager(LibraryEntry.resource).selectinload(Resource.blob),
-            selectinload(LibraryEntry.from_space),
+            *ROW_LOADS,
         )
     )
     return paginate(statement, page, PER_PAGE)

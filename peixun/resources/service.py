@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import BinaryIO
 
 from flask import current_app
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from peixun.accounts.models import User
 from peixun.accounts.service import clean_text
@@ -39,7 +40,7 @@ from peixun.resources.models import (
 from peixun.resources.queries import recommend_targets
 from peixun.spaces.models import Space
 from peixun.spaces.service import record
-from peixun.threads.models import Notification
+from peixun.threads import notify
 from peixun.threads.service import open_comments
 
 MAX_TAGS, MAX_TAG_CHARS, MAX_DESCRIPTION = 8, 20, 5000
@@ -59,7 +60,6 @@ class ResourceData:
     stage: str = ""
     tags: str = ""
     link_url: str = ""
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 def parse_tags(text: str) -> list[str]:
@@ -252,18 +252,8 @@ def vote(user: User, resource: Resource, on: bool = True) -> bool:
 
 def _notify(resource: Resource, actor: User, kind: str, detail: str, *users: int) -> None:
     """Notifications ride on the resource's comments thread, whose page is the resource."""
-    if resource.thread_id is None:
-        return
-    for user_id in set(users) - {actor.id}:
-        db.session.add(
-            Notification(
-                user_id=user_id,
-                actor_id=actor.id,
-                kind=kind,
-                thread_id=resource.thread_id,
-                detail=detail[:200],
-            )
-        )
+    if resource.thread is not None:
+        notify.send(users, actor, kind, resource.thread, None, detail)
 
 
 def recommend(
@@ -280,7 +270,7 @@ def recommend(
         raise ServiceError("这份资源已经推荐到该空间了。", "target")
     if entry is None:
         entry = LibraryEntry(resource_id=resource.id, space_id=target.id)
-        db.session.add(entry)
+        resource.entries.append(entry)
     entry.state, entry.from_space_id, entry.recommended_by_id = OFFERED, source.id, actor.id
     entry.note, entry.call_id, entry.reason = clean_text(note, 200), call.id if call else None, ""
     entry.decided_by_id = entry.decided_at = None
@@ -308,16 +298,21 @@ def decide(actor: User, entry: LibraryEntry, select_it: bool, reason: str = "") 
         raise ServiceError("请写明未入选的理由，推荐人会看到。", "reason")
     state = SELECTED if select_it else DECLINED
     now = utcnow()
+    values = {"state": state, "decided_by_id": actor.id, "decided_at": now, "reason": reason}
+    if select_it:
+        values["placed_at"] = now  # the library's "newest" is when it entered
     changed = db.session.execute(
         update(LibraryEntry)
         .where(LibraryEntry.id == entry.id, LibraryEntry.state == OFFERED)
-        .values(state=state, decided_by_id=actor.id, decided_at=now, reason=reason, placed_at=now)
+        .values(**values)
         .execution_options(synchronize_session=False)
     ).rowcount
     if not changed:
         db.session.rollback()
         raise ServiceError("这条推荐已经有人处理过了。")
     mark(db.session, [("resource", entry.resource_id)])  # a bulk UPDATE fires no flush listener
+    for name, value in values.items():  # the loaded entry says what the row now says
+        set_committed_value(entry, name, value)
     resource = entry.resource
     label = f"入选{entry.space.name}资源库" if select_it else f"未入选{entry.space.name}：{reason}"
     _notify(

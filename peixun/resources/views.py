@@ -8,7 +8,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from peixun.accounts.models import User
 from peixun.core.db import get_or_404
-from peixun.core.errors import ServiceError
+from peixun.core.errors import ServiceError, form_status, show_refusal
 from peixun.core.pagination import page_arg
 from peixun.core.policy import can_current, require
 from peixun.core.vocab import RESOURCE_TYPES, STAGES, SUBJECTS, terms
@@ -40,20 +40,6 @@ def load_resource(resource_id: int) -> Resource:
     if resource is None:
         abort(404)
     return resource
-
-
-def refused(form, error: ServiceError) -> None:
-    """Show a refused operation next to its field; nothing it half-wrote survives."""
-    db.session.rollback()
-    field = form._fields.get(error.field or "")
-    if field is None:
-        form.form_errors.append(error.message)
-    else:
-        field.errors = [*field.errors, error.message]
-
-
-def status(*forms) -> int:
-    return 400 if any(form.errors for form in forms) else 200
 
 
 def _library_query() -> queries.LibraryQuery:
@@ -134,13 +120,15 @@ def share(prefix: str | None = None, slug: str | None = None, username: str | No
                 _me(), space, form.data_for_service(), upload=upload, form_key=form.form_key.data
             )
         except ServiceError as error:
-            refused(form, error)
+            show_refusal(form, error)
         else:
             flash(HELD if resource.is_held else "资源已分享。", "info" if resource.is_held else "success")
             return redirect(url_for("resources.show", resource_id=resource.id))
     if upload_error is not None:
-        refused(form, upload_error)
-    return render_in_space("resources/share.html", space, "resources", form=form, kept=upload), status(form)
+        show_refusal(form, upload_error)
+    return render_in_space("resources/share.html", space, "resources", form=form, kept=upload), form_status(
+        form
+    )
 
 
 def _uploads_signer() -> URLSafeTimedSerializer:
@@ -232,13 +220,13 @@ def edit(resource_id: int):
         try:
             service.edit(_me(), resource, form.data_for_service())
         except ServiceError as error:
-            refused(form, error)
+            show_refusal(form, error)
         else:
             flash(HELD if resource.is_held else "已保存。", "info" if resource.is_held else "success")
             return redirect(url_for("resources.show", resource_id=resource.id))
     return render_in_space(
         "resources/edit.html", resource.space, "resources", form=form, resource=resource
-    ), status(form)
+    ), form_status(form)
 
 
 @bp.route("/res/<int:resource_id>/delete", methods=["POST"])

@@ -8,7 +8,7 @@ from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, Unique
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from peixun.accounts.models import User
-from peixun.core.db import CreatedMixin, IdMixin, UTCDateTime, utcnow
+from peixun.core.db import AuthoredInSpace, CreatedMixin, IdMixin, UTCDateTime, utcnow
 from peixun.extensions import db
 from peixun.spaces.models import Space
 
@@ -26,7 +26,7 @@ KIND_LABELS = {
 REPLIES_PER_PAGE = 20
 
 
-class Thread(IdMixin, CreatedMixin, db.Model):
+class Thread(IdMixin, CreatedMixin, AuthoredInSpace, db.Model):
     """A discussion in one space; its body is its first Post."""
 
     __tablename__ = "threads"
@@ -59,14 +59,6 @@ class Thread(IdMixin, CreatedMixin, db.Model):
 
     space: Mapped[Space] = relationship()
     author: Mapped[User] = relationship()
-
-    @property
-    def policy_space(self) -> Space:
-        return self.space
-
-    @property
-    def policy_owner_id(self) -> int:
-        return self.author_id
 
     @property
     def kind_label(self) -> str:

@@ -40,7 +40,7 @@ def _subscriptions(thread: Thread) -> tuple[set[int], set[int]]:
     return watchers, muters
 
 
-def _send(
+def send(
     users: Iterable[int], actor: User, kind: str, thread: Thread, post: Post | None, detail: str = ""
 ) -> None:
     for user_id in set(users) - {actor.id}:
@@ -64,19 +64,19 @@ def on_new_post(actor: User, thread: Thread, post: Post) -> None:
     """Call after the post is flushed, before the commit, when it is visible (not held)."""
     watchers, muters = _subscriptions(thread)
     mentioned = set(_readers(mentioned_users(post.body), thread)) - muters
-    _send(mentioned, actor, "mention", thread, post)
+    send(mentioned, actor, "mention", thread, post)
     if post.is_opening and thread.kind != COMMENTS:
-        _send(watchers - mentioned, actor, "thread", thread, post)
+        send(watchers - mentioned, actor, "thread", thread, post)
     else:
-        _send(({thread.author_id} | watchers) - muters - mentioned, actor, "reply", thread, post)
+        send(({thread.author_id} | watchers) - muters - mentioned, actor, "reply", thread, post)
 
 
 def on_accepted(actor: User, thread: Thread, post: Post) -> None:
-    _send([post.author_id], actor, "accepted", thread, post)
+    send([post.author_id], actor, "accepted", thread, post)
 
 
 def on_moderated(actor: User, thread: Thread, post: Post | None, label: str) -> None:
-    _send([post.author_id if post else thread.author_id], actor, "moderated", thread, post, label)
+    send([post.author_id if post else thread.author_id], actor, "moderated", thread, post, label)
 
 
 _TAG = re.compile(r"(<[^>]+>)")
