@@ -22,6 +22,8 @@ migrate: install
 
 demo: migrate
 	$(FLASK) demo load
+	# Index what is not indexed yet (the outbox): everything after a first load, else nothing.
+	$(FLASK) search sync
 
 ## run: install, migrate, load the demo data on first start, serve on http://127.0.0.1:5000
 run: demo

@@ -378,7 +378,9 @@ class WhooshBackend:
         if sort == "newest":
             base = collectors.SortingCollector(sorting.FieldFacet("created_at", reverse=True), limit=limit)
         else:
-            base = collectors.TopCollector(limit=limit, usequality=False)  # no block skipping: exact counts
+            # No block skipping and no matcher replacement: either one drops documents once the
+            # top N is full, so totals, facets and even the order came out wrong for small pages.
+            base = collectors.TopCollector(limit=limit, usequality=False, replace=0)
         grouped = collectors.FacetCollector(
             base, {name: sorting.FieldFacet(name) for name in FACETS}, maptype=sorting.Count
         )
