@@ -21,9 +21,12 @@ LAYERS = [
     {"core"},
     {"accounts"},
     {"spaces"},
-    # Discussions are the machinery the others reuse (comments on resources and briefs).
+    # Discussions are the machinery the others reuse (comments on resources and briefs);
+    # briefs sum up what the others produced, so they sit above them.
     {"threads"},
-    {"resources", "briefs", "lessons"},
+    {"resources"},
+    {"lessons"},
+    {"briefs"},
     {"search", "stats", "admin", "demo"},
 ]
 POLICY_CALL = re.compile(r"\brequire\(|\bcan\(|\bcan_current\(")

@@ -63,15 +63,20 @@ class AuthoredInSpace:
         return self.author_id
 
 
-def get_or_404(model: type[T], ident: Any) -> T:
-    """Load by primary key; anything that is not a sane id is a 404, never a 500."""
+def sane_id_or_404(ident: Any) -> int:
+    """An id that fits the database's integer column, or a 404 (a 500 on PostgreSQL else)."""
     try:
         ident = int(ident)
     except (TypeError, ValueError):
         abort(404)
     if not 0 < ident <= MAX_ID:
         abort(404)
-    obj = db.session.get(model, ident)
+    return ident
+
+
+def get_or_404(model: type[T], ident: Any) -> T:
+    """Load by primary key; anything that is not a sane id is a 404, never a 500."""
+    obj = db.session.get(model, sane_id_or_404(ident))
     if obj is None:
         abort(404)
     return obj

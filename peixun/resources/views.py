@@ -7,7 +7,7 @@ from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from peixun.accounts.models import User
-from peixun.core.db import get_or_404
+from peixun.core.db import get_or_404, sane_id_or_404
 from peixun.core.errors import ServiceError, form_status, show_refusal
 from peixun.core.pagination import page_arg
 from peixun.core.policy import can_current, require
@@ -36,7 +36,7 @@ def _viewer() -> User | None:
 
 
 def load_resource(resource_id: int) -> Resource:
-    resource = queries.resource_for_page(resource_id)
+    resource = queries.resource_for_page(sane_id_or_404(resource_id))
     if resource is None:
         abort(404)
     return resource
