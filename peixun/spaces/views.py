@@ -33,7 +33,7 @@ PERSONAL_SPACE = "/u/<username>"
 # POST buttons carry only the CSRF token, which CSRFProtect checks before any view runs;
 # a refused ServiceError becomes a Chinese 400 page (core.errors).
 # Tabs of capabilities still to come render an honest empty state.
-TABS = {"briefs": "简报", "lessons": "课例"}
+TABS = {"lessons": "课例"}
 CHILD_KINDS = {REGION: (REGION, SCHOOL, WORKSHOP), SCHOOL: (GROUP,), WORKSHOP: (GROUP,), GROUP: ()}
 
 
@@ -117,7 +117,7 @@ def space_home(prefix: str, slug: str):
     )
 
 
-@bp.route(SPACE + "/<any(briefs,lessons):tab>")
+@bp.route(SPACE + "/<any(lessons):tab>")
 def space_tab(prefix: str, slug: str, tab: str):
     space = load_space(prefix, slug)
     require("space.view", space)

@@ -161,6 +161,7 @@ NOTIFICATION_LABELS = {
     "selected": "遴选了您的资源",
     "declined": "未选用您的资源",
     "excellent": "将您的资源评为精品",
+    "brief": "发布了简报",
 }
 
 
