@@ -35,7 +35,8 @@ class GroupRow:
 class Activity:
     start: datetime
     end: datetime
-    new_members: list[User] = field(default_factory=list)
+    new_members: list[User] = field(default_factory=list)  # the first MAX_NAMES
+    new_member_count: int = 0
     threads: int = 0
     replies: int = 0
     journals: int = 0
@@ -143,21 +144,26 @@ def activity(space: Space, start: datetime, end: datetime) -> Activity:
     result = Activity(start, end)
     users = member_ids(space)
     space_ids = _space_ids(space)
+    joined_in_period = (
+        Membership.space_id.in_(space_ids),
+        Membership.state == ACTIVE,
+        Membership.created_at >= start,
+        Membership.created_at < end,
+    )
+    joined = func.min(Membership.created_at).label("joined")
     result.new_members = list(
         db.session.execute(
             select(User)
             .join(Membership, Membership.user_id == User.id)
-            .where(
-                Membership.space_id.in_(space_ids),
-                Membership.state == ACTIVE,
-                Membership.created_at >= start,
-                Membership.created_at < end,
-            )
-            .order_by(Membership.created_at)
-            .distinct()
+            .where(*joined_in_period)
+            .group_by(User.id)  # one line a person, however many spaces below she joined
+            .order_by(joined, User.id)
             .limit(MAX_NAMES)
         ).scalars()
     )
+    result.new_member_count = db.session.execute(
+        select(func.count(func.distinct(Membership.user_id))).where(*joined_in_period)
+    ).scalar_one()
     kinds = db.session.execute(
         select(Thread.kind, Post.is_opening, func.count())
         .join(Thread, Post.thread_id == Thread.id)
