@@ -11,9 +11,9 @@ from peixun.spaces.models import Space
 NAMES_SHOWN = 30
 
 
-def _names(users: list, limit: int = NAMES_SHOWN) -> str:
+def _names(users: list, limit: int = NAMES_SHOWN, total: int | None = None) -> str:
     shown = "、".join(user.display_name for user in users[:limit])
-    return shown + (" 等" if len(users) > limit else "")
+    return shown + (" 等" if (total or len(users)) > limit else "")
 
 
 def compose(space: Space, series_label: str, facts: Activity) -> tuple[str, str]:
@@ -26,8 +26,8 @@ def compose(space: Space, series_label: str, facts: Activity) -> tuple[str, str]
         "",
         f"统计时段：{span}。",
         "",
-        f"- 新加入成员 {len(facts.new_members)} 人"
-        + (f"：{_names(facts.new_members)}" if facts.new_members else ""),
+        f"- 新加入成员 {facts.new_member_count} 人"
+        + (f"：{_names(facts.new_members, total=facts.new_member_count)}" if facts.new_members else ""),
         f"- 发起研讨 {facts.threads} 个，回帖 {facts.replies} 条",
         f"- 成员撰写研修日志 {facts.journals} 篇，分享资源 {facts.resources} 份",
         "",
@@ -68,7 +68,7 @@ def compose(space: Space, series_label: str, facts: Activity) -> tuple[str, str]
             "## 温馨提醒",
             "",
             f"以下 {facts.idle_count} 位老师还没有参与研修活动，请尽快登录平台，"
-            f"参与研讨、撰写研修日志：{_names(facts.idle)}。",
+            f"参与研讨、撰写研修日志：{_names(facts.idle, total=facts.idle_count)}。",
             "",
         ]
     lines += ["## 下阶段安排", "", "（请在此补充下一阶段的研修任务和要求。）", ""]
