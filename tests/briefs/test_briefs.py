@@ -184,3 +184,22 @@ def test_region_lists_briefs_from_below_and_experts_write(world, login_as, get_p
     assert get_page.client.get(f"/w/{world['workshop'].slug}/briefs/new").status_code == 200
     login_as(world["teachers"][0])
     assert get_page.client.get(f"/w/{world['workshop'].slug}/briefs/new").status_code == 403
+
+
+def test_list_and_page_queries_are_bounded(world, login_as, client, count_queries):
+    brief = service.publish(world["host"], _draft(world))
+    login_as(world["host"])
+    url_list, url_page = f"/w/{world['workshop'].slug}/briefs", f"/b/{brief.id}"
+    with count_queries() as few_list:
+        client.get(url_list)
+    with count_queries() as few_page:
+        client.get(url_page)
+    for n in range(12):
+        service.publish(world["host"], _draft(world, title=f"第{n}期"))
+        threads.post_reply(world["teachers"][n % 3], brief.thread, f"评论{n}")
+    with count_queries() as many_list:
+        client.get(url_list)
+    with count_queries() as many_page:
+        client.get(url_page)
+    assert many_list.count == few_list.count
+    assert many_page.count <= few_page.count + 1
