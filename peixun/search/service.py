@@ -252,6 +252,4 @@ def warm(app: Flask) -> None:
     """Open the index and the segmenter before the first search (first-query latency)."""
     with app.app_context():
         analyzer.parse_query("工作坊")
-        warm_backend = getattr(backend(), "warm", None)
-        if warm_backend is not None:
-            warm_backend()
+        backend().warm()

@@ -79,6 +79,9 @@ class Backend(Protocol):
 
     def count(self) -> int: ...
 
+    def warm(self) -> None:
+        """Open files and connections before the first search (first-query latency)."""
+
     def search(
         self,
         query: ParsedQuery,
