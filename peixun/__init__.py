@@ -56,6 +56,7 @@ def register_blueprints(app: Flask) -> None:
     from peixun.accounts.views import bp as accounts_bp
     from peixun.admin.views import bp as admin_bp
     from peixun.briefs.views import bp as briefs_bp
+    from peixun.lessons.views import bp as lessons_bp
     from peixun.resources.call_views import bp as calls_bp
     from peixun.resources.file_views import bp as files_bp
     from peixun.resources.views import bp as resources_bp
@@ -73,11 +74,13 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(files_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(briefs_bp)
+    app.register_blueprint(lessons_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
 
 
 def register_hooks(app: Flask) -> None:
     from peixun.briefs import hooks as briefs_hooks
+    from peixun.lessons import hooks as lessons_hooks
     from peixun.resources import hooks as resources_hooks
     from peixun.search import hooks as search_hooks
     from peixun.spaces import hooks as spaces_hooks
@@ -87,6 +90,7 @@ def register_hooks(app: Flask) -> None:
     threads_hooks.connect(app)
     resources_hooks.connect(app)
     briefs_hooks.connect(app)
+    lessons_hooks.connect(app)
     search_hooks.connect(app)
 
 

@@ -32,8 +32,6 @@ SPACE = "/<any(r,s,w,g):prefix>/<slug>"
 PERSONAL_SPACE = "/u/<username>"
 # POST buttons carry only the CSRF token, which CSRFProtect checks before any view runs;
 # a refused ServiceError becomes a Chinese 400 page (core.errors).
-# Tabs of capabilities still to come render an honest empty state.
-TABS = {"lessons": "课例"}
 CHILD_KINDS = {REGION: (REGION, SCHOOL, WORKSHOP), SCHOOL: (GROUP,), WORKSHOP: (GROUP,), GROUP: ()}
 
 
@@ -114,15 +112,6 @@ def space_home(prefix: str, slug: str):
         roles=queries.role_holders(space),
         children=queries.children(space, CHILD_KINDS[space.kind]),
         activity=queries.recent_activity([space.id]),
-    )
-
-
-@bp.route(SPACE + "/<any(lessons):tab>")
-def space_tab(prefix: str, slug: str, tab: str):
-    space = load_space(prefix, slug)
-    require("space.view", space)
-    return render_template(
-        "spaces/tab.html", space=space, crumbs=queries.ancestors(space), tab=tab, tab_label=TABS[tab]
     )
 
 

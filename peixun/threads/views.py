@@ -219,7 +219,8 @@ def _attachment_url(thread: Thread, page: int, anchor: str = "") -> str:
     url = next(filter(None, hooks().call("thread.attachment_url", thread)), None)
     if url is None:
         abort(404)
-    return url + (f"?page={page}" if page > 1 else "") + (f"#{anchor}" if anchor else "")
+    joiner = "&" if "?" in url else "?"
+    return url + (f"{joiner}page={page}" if page > 1 else "") + (f"#{anchor}" if anchor else "")
 
 
 @bp.route("/p/<int:post_id>")
