@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, g, url_for
+from sqlalchemy import func, select
 
 from peixun.core.hooks import hooks
 from peixun.core.policy import Actor, can
+from peixun.extensions import db
 from peixun.resources.files import KINDS
 from peixun.resources.models import Resource
 from peixun.resources.queries import resource_of_thread
@@ -41,3 +43,24 @@ def connect(app: Flask) -> None:
     registry.connect("policy.reads_attachment", reads_comments)
     registry.connect("thread.attachment_url", comments_url)
     app.jinja_env.globals.update(FILE_KINDS=KINDS)
+    registry.connect("spaces.personal_sections", resources_section)
+
+
+def resources_section(space: Any) -> dict[str, Any]:
+    """The personal page's 资源与成果: what the owner shared, newest first."""
+    # Only the personal library: what she shared in a workshop is read by its members only.
+    shown = select(Resource).where(
+        Resource.space_id == space.id, Resource.deleted_at.is_(None), Resource.is_held.is_(False)
+    )
+    total = db.session.execute(select(func.count()).select_from(shown.subquery())).scalar_one()
+    latest = db.session.execute(shown.order_by(Resource.created_at.desc()).limit(5)).scalars()
+    return {
+        "title": "资源与成果",
+        "total": total,
+        "entries": [
+            (f"{r.type}：{r.title}", url_for("resources.show", resource_id=r.id), r.created_at)
+            for r in latest
+        ],
+        "url": url_for("resources.library", username=space.slug),
+        "empty": "还没有分享资源。",
+    }

@@ -11,6 +11,7 @@ from peixun.accounts.models import USERNAME_PATTERN, User
 from peixun.accounts.service import find_user
 from peixun.core.db import get_or_404
 from peixun.core.errors import ServiceError
+from peixun.core.hooks import hooks
 from peixun.core.pagination import page_arg
 from peixun.core.policy import current_actor, forget_actor, require
 from peixun.spaces import queries, service
@@ -96,7 +97,11 @@ def personal(username: str):
         abort(404)
     require("user.view", space.owner)
     data = queries.home(space.owner, queries.actor_data(space.owner)["member_of"], own_activity=True)
-    return render_template("spaces/personal.html", space=space, owner=space.owner, home=data)
+    # Journals, resources … come from the domains above, which fill this hook.
+    sections = [s for s in hooks().call("spaces.personal_sections", space) if s is not None]
+    return render_template(
+        "spaces/personal.html", space=space, owner=space.owner, home=data, sections=sections
+    )
 
 
 @bp.route(SPACE)

@@ -214,8 +214,10 @@ def test_resource_page_query_count_is_bounded(world, login_as, client, count_que
     service.recommend(world["host"], resource, world["county"])
     with count_queries() as many:
         assert client.get(f"/res/{resource.id}").status_code == 200
-    assert many.count <= few.count + 1
-    assert many.count <= 25
+    # Constant extra: the recommendation, and (once per thread) each domain's check of
+    # whom the comments belong to.
+    assert many.count <= few.count + 3
+    assert many.count <= 28
 
 
 def test_personal_library_and_activity(world, login_as, get_page):
