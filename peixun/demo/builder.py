@@ -1,5 +1,7 @@
-"""Build the demo community through the services: regions, schools, workshops, people, roles,
-then its discussions (peixun.demo.discussions) and resource libraries (peixun.demo.resources)."""
+"""Build the demo community through the services: regions, schools, workshops, people, roles
+(dated before the programme by peixun.demo.founding), then its discussions
+(peixun.demo.discussions), resource libraries (peixun.demo.resources) and briefs
+(peixun.demo.briefs)."""
 
 from __future__ import annotations
 
@@ -9,8 +11,9 @@ from sqlalchemy import func, select
 
 from peixun.accounts import service as accounts
 from peixun.accounts.models import User
+from peixun.briefs.models import DRAFT, PUBLISHED, Brief, BriefRead
 from peixun.core.policy import EXPERT, HOST, REGION_ADMIN, SCHOOL_ADMIN
-from peixun.demo import data, discussions, resources
+from peixun.demo import briefs, data, discussions, founding, resources
 from peixun.demo.people import Person, plan_people
 from peixun.extensions import db
 from peixun.resources.models import SELECTED, Blob, Call, LibraryEntry, Resource
@@ -49,8 +52,10 @@ def load_demo(password: str) -> dict[str, int] | None:
     groups_and_leaders(rng, rosters, tree)
     appoint_staff(admin, people, users, tree)
     leave_pending(users, rosters, tree)
+    founding.date_community()
     discussions.build(users, rosters, tree)
     resources.build(users, rosters, tree)
+    briefs.build(users, rosters, tree)
     return summary()
 
 
@@ -237,13 +242,26 @@ def summary() -> dict[str, int]:
             select(func.count()).select_from(LibraryEntry).where(LibraryEntry.state == SELECTED)
         ).scalar_one(),
         "calls": _count(Call),
-        "comments": db.session.execute(
-            select(func.count())
-            .select_from(Post)
-            .join(Thread, Post.thread_id == Thread.id)
-            .where(Thread.kind == COMMENTS)
-        ).scalar_one(),
+        "comments": _comments(select(Resource.thread_id)),
+        "briefs": _count_where(Brief, Brief.state == PUBLISHED),
+        "brief_drafts": _count_where(Brief, Brief.state == DRAFT),
+        "brief_reads": _count(BriefRead),
+        "brief_comments": _comments(select(Brief.thread_id)),
     }
+
+
+def _comments(threads) -> int:
+    """Comments under the objects whose comments threads `threads` selects."""
+    return db.session.execute(
+        select(func.count())
+        .select_from(Post)
+        .join(Thread, Post.thread_id == Thread.id)
+        .where(Thread.kind == COMMENTS, Thread.id.in_(threads))
+    ).scalar_one()
+
+
+def _count_where(model: type, condition) -> int:
+    return db.session.execute(select(func.count()).select_from(model).where(condition)).scalar_one()
 
 
 def _count(model: type) -> int:

@@ -28,6 +28,10 @@ LABELS = {
     "library_entries": "资源库中的资源（各库合计）",
     "calls": "定向征集",
     "comments": "资源评论",
+    "briefs": "已发布的简报（工作坊简报、研修快讯、工作简报）",
+    "brief_drafts": "简报草稿",
+    "brief_reads": "简报阅读记录",
+    "brief_comments": "简报评论",
 }
 
 

@@ -9,11 +9,13 @@ from sqlalchemy import func, select
 
 from peixun.accounts.models import User
 from peixun.accounts.service import find_user
+from peixun.briefs.models import DRAFT, PUBLISHED, Brief, BriefRead
 from peixun.core.db import utcnow
 from peixun.core.policy import EXPERT, GROUP_LEADER, HOST, REGION_ADMIN, SCHOOL_ADMIN, load_actor
 from peixun.core.policy import can as policy_can
 from peixun.demo import data
 from peixun.demo.builder import load_demo
+from peixun.demo.texts import briefs as brief_texts
 from peixun.demo.texts import chinese, journals
 from peixun.extensions import db
 from peixun.resources.models import (
@@ -38,7 +40,7 @@ from peixun.spaces.models import (
     RoleAssignment,
     Space,
 )
-from peixun.threads.models import COMMENTS, JOURNAL, QUESTION, Post, Thread
+from peixun.threads.models import COMMENTS, JOURNAL, QUESTION, Notification, Post, Thread
 
 # The one role each demo login holds (the site admin holds none: is_admin is her role).
 ROLES = {
@@ -359,3 +361,87 @@ def test_resource_libraries_fill_every_workshop_and_the_region(app, client, logi
     login_as(users["region"], password=password)
     queue = get_page(f"/r/{city.slug}/resources/review").get_text()
     assert any(e.resource.title in queue for e in _entries(city, OFFERED))
+
+
+def _issues(space: Space, series: str) -> list[Brief]:
+    return list(
+        db.session.execute(
+            select(Brief)
+            .where(Brief.space_id == space.id, Brief.series == series, Brief.state == PUBLISHED)
+            .order_by(Brief.number)
+        ).scalars()
+    )
+
+
+def _reads(brief: Brief) -> int:
+    return _count(select(func.count()).select_from(BriefRead).where(BriefRead.brief_id == brief.id))
+
+
+def test_briefs_sum_up_each_stage_and_the_region(app, client, login_as, get_page):
+    password = app.config["DEMO_PASSWORD"]
+    assert load_demo(password) is not None
+    now = utcnow()
+    users = {name: find_user(name) for name in ("host", "teacher", "region")}
+    workshops = db.session.execute(select(Space).where(Space.kind == WORKSHOP)).scalars().all()
+    for workshop in workshops:
+        issues = _issues(workshop, "workshop")
+        assert len(issues) >= 2, workshop.name
+        assert [b.number for b in issues] == list(range(1, len(issues) + 1))
+        published = [b.published_at for b in issues]
+        assert published == sorted(published) and len(set(published)) == len(published)
+        assert now - timedelta(weeks=10) < published[0] and published[-1] < now - timedelta(weeks=1)
+        for brief in issues:
+            assert workshop.created_at < brief.created_at <= brief.published_at == brief.updated_at
+            assert brief_texts.PLACEHOLDER not in brief.body and "## 下阶段安排" in brief.body
+            assert "## 本期概况" in brief.body and "## 答疑" in brief.body and "——" in brief.body
+            assert 0 < _reads(brief) < _members(workshop)  # the readers page shows both
+            assert brief.thread is not None and brief.thread.created_at == brief.published_at
+        # Each issue counts since the previous one: its numbers are the workshop's own.
+        start, end = issues[0].published_at, issues[1].published_at
+        kinds = dict(
+            db.session.execute(
+                select(Post.is_opening, func.count())
+                .join(Thread, Post.thread_id == Thread.id)
+                .where(
+                    Thread.space_id == workshop.id,
+                    Thread.kind != COMMENTS,
+                    Post.deleted_at.is_(None),
+                    Post.created_at >= start,
+                    Post.created_at < end,
+                )
+                .group_by(Post.is_opening)
+            ).all()
+        )
+        assert f"发起研讨 {kinds.get(True, 0)} 个，回帖 {kinds.get(False, 0)} 条" in issues[1].body
+    notified = db.session.execute(select(Notification).where(Notification.kind == "brief")).scalars().all()
+    dates = {b.thread_id: b.published_at for b in db.session.execute(select(Brief)).scalars()}
+    assert notified and all(n.created_at == dates[n.thread_id] for n in notified)
+
+    first = _space(WORKSHOP, data.FIRST_WORKSHOP.slug)
+    assert len(_issues(first, "workshop")) == 3 and len(_issues(first, "news")) == 1
+    draft = db.session.execute(select(Brief).where(Brief.state == DRAFT)).scalar_one()
+    assert draft.space_id == first.id and draft.author_id == users["host"].id and draft.number is None
+    assert brief_texts.PLACEHOLDER in draft.body  # the host has only begun it
+    comments = [p for b in _issues(first, "workshop")[:2] for p in _posts(b.thread)]
+    assert len(comments) >= 5 and not any(p.is_held for p in comments)
+    assert any(p.author_id == users["host"].id for p in comments)
+
+    city = _space(REGION, data.CITY.slug)
+    (work,) = _issues(city, "work")
+    assert work.author_id == users["region"].id and work.number == 1
+    assert all(w.name in work.body for w in workshops) and brief_texts.PLACEHOLDER not in work.body
+    assert work.published_at > max(b.published_at for w in workshops for b in _issues(w, "workshop"))
+
+    login_as(users["teacher"], password=password)
+    listing = get_page(f"/w/{first.slug}/briefs").get_text()
+    assert draft.title not in listing and all(b.title in listing for b in _issues(first, "workshop"))
+    client.delete_cookie("peixun_session")
+    login_as(users["host"], password=password)
+    assert draft.title in get_page(f"/w/{first.slug}/briefs").get_text()
+    issue = _issues(first, "workshop")[0]
+    shown = get_page(f"/b/{issue.id}").get_text()
+    assert issue.title in shown and brief_texts.FIRST_COMMENTS[0] in shown
+    readers = get_page(f"/b/{issue.id}/readers").get_text()
+    assert "未读" in readers and users["teacher"].real_name in readers
+    get_page(f"/r/{city.slug}/briefs")
+    get_page(f"/b/{work.id}")
