@@ -29,6 +29,7 @@ def upgrade():
     sa.Column('state', sa.String(length=12), nullable=False),
     sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('withdrawn_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('period_end', sa.DateTime(timezone=True), nullable=True),
     sa.Column('withdrawn_reason', sa.String(length=200), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('form_key', sa.String(length=43), nullable=True),

@@ -105,13 +105,16 @@ def _counts_by_user(
         )
         .group_by(Thread.author_id)
     )
+    # Shared here, or shared elsewhere (her own space) and selected into a library here.
     shared = db.session.execute(
-        select(Resource.author_id, func.count())
+        select(Resource.author_id, func.count(func.distinct(Resource.id)))
+        .join(LibraryEntry, LibraryEntry.resource_id == Resource.id)
         .where(
-            Resource.space_id.in_(space_ids),
+            LibraryEntry.space_id.in_(space_ids),
+            LibraryEntry.state == SELECTED,
             Resource.deleted_at.is_(None),
-            Resource.created_at >= start,
-            Resource.created_at < end,
+            LibraryEntry.placed_at >= start,
+            LibraryEntry.placed_at < end,
         )
         .group_by(Resource.author_id)
     )

@@ -20,7 +20,7 @@ def compose(space: Space, series_label: str, facts: Activity) -> tuple[str, str]
     """(title, Markdown body). Links are site-relative, so they work in any deployment."""
     last_day = facts.end - timedelta(seconds=1)
     span = f"{date_cn(facts.start)} — {date_cn(last_day)}"
-    title = f"{space.name}{series_label}（{span}）"
+    title = f"{space.name} · {series_label}（{span}）"
     lines = [
         "## 本期概况",
         "",

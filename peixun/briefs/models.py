@@ -44,6 +44,9 @@ class Brief(IdMixin, CreatedMixin, AuthoredInSpace, db.Model):
     state: Mapped[str] = mapped_column(String(12), default=DRAFT)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # A draft from activity covers up to here; the next one starts here, so nothing done
+    # between drafting and publishing falls between two issues.
+    period_end: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     withdrawn_reason: Mapped[str] = mapped_column(String(200), default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     form_key: Mapped[str | None] = mapped_column(String(43), unique=True, nullable=True)

@@ -86,9 +86,10 @@ def edit(actor: User, brief: Brief, *, series: str, title: str, body: str) -> No
 
 
 def period_start(space: Space, series: str) -> datetime:
-    """Since the previous published issue of the series (or since the space began)."""
+    """Where the previous published issue of the series stopped counting (its period's
+    end, or its publication), or since the space began."""
     previous = db.session.execute(
-        select(func.max(Brief.published_at)).where(
+        select(func.max(func.coalesce(Brief.period_end, Brief.published_at))).where(
             Brief.space_id == space.id, Brief.series == series, Brief.state != DRAFT
         )
     ).scalar_one()
@@ -100,10 +101,15 @@ def draft_from_activity(author: User, space: Space, series: str, until: datetime
     host to edit: every number in it comes from a query (briefs.activity)."""
     if series not in SERIES:
         raise ServiceError("请选择列表中的简报系列。", "series")
-    end = until or utcnow()
-    facts = activity(space, period_start(space, series), end)
+    end, start = until or utcnow(), period_start(space, series)
+    if end <= start:
+        raise ServiceError("统计时段的结束早于上一期简报。")
+    facts = activity(space, start, end)
     title, body = compose(space, SERIES[series], facts)
-    return save_draft(author, space, series=series, title=title, body=body)
+    brief = save_draft(author, space, series=series, title=title, body=body)
+    brief.period_end = end
+    db.session.commit()
+    return brief
 
 
 def _next_number(brief: Brief) -> int:
