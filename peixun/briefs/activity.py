@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from peixun.accounts.models import User
 from peixun.extensions import db
+from peixun.lessons.models import DesignVersion, LessonStudy, Observation
 from peixun.resources.models import SELECTED, LibraryEntry, Resource
 from peixun.spaces.models import ACTIVE, GROUP, PERSONAL, REGION, SCHOOL, Membership, Space
 from peixun.threads.models import COMMENTS, JOURNAL, ModerationAction, Post, Thread
@@ -48,6 +49,8 @@ class Activity:
     table_by: str = ""  # 学校 or 研修小组
     idle: list[User] = field(default_factory=list)  # members with no activity at all yet
     idle_count: int = 0
+    # Lesson studies of the space and its groups: (study, versions, observations in the period)
+    lessons: list[tuple[LessonStudy, int, int]] = field(default_factory=list)
 
 
 def member_ids(space: Space) -> list[int]:
@@ -140,6 +143,43 @@ def _groups(space: Space, users: list[int]) -> tuple[str, dict[int, str]]:
         .where(Membership.user_id.in_(users), Space.kind == SCHOOL, Membership.state == ACTIVE)
     ).all()
     return "学校", {user_id: name for user_id, name in schools}
+
+
+def _lessons(space: Space, start: datetime, end: datetime) -> list[tuple[LessonStudy, int, int]]:
+    """Lesson studies under way in the space or its study groups (or, for a region, below
+    it), with the design versions and observations of the period."""
+    below = select(Space.id).where(Space.path.startswith(space.path))
+    studies = list(
+        db.session.execute(
+            select(LessonStudy)
+            .where(LessonStudy.space_id.in_(below), LessonStudy.created_at < end)
+            .where((LessonStudy.finished_at.is_(None)) | (LessonStudy.finished_at >= start))
+            .order_by(LessonStudy.created_at)
+            .limit(MAX_NAMES)
+        ).scalars()
+    )
+    ids = [s.id for s in studies]
+    versions = dict(
+        db.session.execute(
+            select(DesignVersion.study_id, func.count())
+            .where(
+                DesignVersion.study_id.in_(ids),
+                DesignVersion.created_at >= start,
+                DesignVersion.created_at < end,
+            )
+            .group_by(DesignVersion.study_id)
+        ).all()
+    )
+    observed = dict(
+        db.session.execute(
+            select(Observation.study_id, func.count())
+            .where(
+                Observation.study_id.in_(ids), Observation.created_at >= start, Observation.created_at < end
+            )
+            .group_by(Observation.study_id)
+        ).all()
+    )
+    return [(s, versions.get(s.id, 0), observed.get(s.id, 0)) for s in studies]
 
 
 def activity(space: Space, start: datetime, end: datetime) -> Activity:
@@ -266,6 +306,7 @@ def activity(space: Space, start: datetime, end: datetime) -> Activity:
     ever = _counts_by_user(space_ids, users, EPOCH, end)
     idle_ids = [user_id for user_id in users if not any(ever[user_id].values())]
     result.idle_count = len(idle_ids)
+    result.lessons = _lessons(space, start, end)
     result.idle = list(
         db.session.execute(
             select(User).where(User.id.in_(idle_ids[:MAX_NAMES])).order_by(User.real_name, User.id)

@@ -51,6 +51,14 @@ def compose(space: Space, series_label: str, facts: Activity) -> tuple[str, str]
             for e in facts.selected
         ]
         lines.append("")
+    if facts.lessons:
+        lines += ["## 课例研究进展", ""]
+        lines += [
+            f"- [{study.title}](/l/{study.id})：{study.step_label}"
+            + (f"（本期新增教学设计 {versions} 稿、观课记录 {observed} 份）" if versions or observed else "")
+            for study, versions, observed in facts.lessons
+        ]
+        lines.append("")
     if facts.table:
         lines += [
             "## 学情统计",
