@@ -49,3 +49,4 @@ fmt: install
 ## bench: time the main pages on a generated community of 100,000 teachers (SQLite; see bench/README.md)
 bench: install
 	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/resources.py

@@ -257,3 +257,21 @@ def test_rebuild_restores_a_lost_index(world, login_as, client):
     assert _search(client, "校本研修")[1] == []
     assert service.rebuild() >= 1
     assert _search(client, "校本研修")[1] == ["校本研修方案"]
+
+
+def test_published_briefs_are_found_and_drafts_are_not(world, login_as, client):
+    from peixun.briefs import service as briefs
+
+    ws, host = world["workshop"], world["people"]["host"]
+    published = briefs.save_draft(
+        host, ws, series="workshop", title="期中研修小结", body="本期重点：整本书阅读。"
+    )
+    briefs.publish(host, published)
+    briefs.save_draft(host, ws, series="workshop", title="未发布的草稿", body="整本书阅读的草稿。")
+    _index()
+    login_as(world["people"]["teacher"])
+    soup, titles = _search(client, "整本书阅读")
+    assert titles == ["期中研修小结"]
+    assert "工作坊简报 第1期" in soup.select_one("ol.hits .tag").get_text()
+    login_as(world["people"]["stranger"])
+    assert _search(client, "整本书阅读")[1] == []
