@@ -211,10 +211,15 @@ def test_draft_reports_lesson_study_progress(world):
 
     group = make_group(world["workshop"], world["teachers"][0])
     study = lessons.create_study(
-        world["teachers"][0], group, lessons.StudyData(title="《春》朗读课", theme="朗读", teacher=world["teachers"][0])
+        world["teachers"][0],
+        group,
+        lessons.StudyData(title="《春》朗读课", theme="朗读", teacher=world["teachers"][0]),
     )
     lessons.advance(world["teachers"][0], study, "plan")
     lessons.add_version(world["teachers"][0], study, "## 教学过程\n\n1. 朗读。")
     draft = service.draft_from_activity(world["host"], world["workshop"], "workshop")
     assert "## 课例研究进展" in draft.body
-    assert f"[《春》朗读课](/l/{study.id})：一备（个人备课）（本期新增教学设计 1 稿、观课记录 0 份）" in draft.body
+    assert (
+        f"[《春》朗读课](/l/{study.id})：一备（个人备课）（本期新增教学设计 1 稿、观课记录 0 份）"
+        in draft.body
+    )
