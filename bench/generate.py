@@ -14,7 +14,8 @@ from werkzeug.security import generate_password_hash
 
 from peixun.accounts.models import User
 from peixun.core.policy import EXPERT, GROUP_LEADER, HOST, REGION_ADMIN, SCHOOL_ADMIN
-from peixun.core.vocab import STAGES, SUBJECTS
+from peixun.core.vocab import DEFAULT_STAGES as STAGES
+from peixun.core.vocab import DEFAULT_SUBJECTS as SUBJECTS
 from peixun.extensions import db
 from peixun.spaces.models import (
     ACTIVE,

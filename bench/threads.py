@@ -47,7 +47,8 @@ from bench.pages import (  # noqa: E402
 )
 from peixun.core.markdown import RENDERER_VERSION, render  # noqa: E402
 from peixun.core.policy import HOST  # noqa: E402
-from peixun.core.vocab import STAGES, SUBJECTS  # noqa: E402
+from peixun.core.vocab import DEFAULT_STAGES as STAGES  # noqa: E402
+from peixun.core.vocab import DEFAULT_SUBJECTS as SUBJECTS  # noqa: E402
 from peixun.extensions import db  # noqa: E402
 from peixun.spaces.models import REGION, WORKSHOP  # noqa: E402
 from peixun.threads.models import KIND_LABELS, QUESTION, REPLIES_PER_PAGE, TOPIC, Like, Post, Thread  # noqa: E402
