@@ -56,6 +56,7 @@ def register_blueprints(app: Flask) -> None:
     from peixun.accounts.views import bp as accounts_bp
     from peixun.admin.views import bp as admin_bp
     from peixun.briefs.views import bp as briefs_bp
+    from peixun.lessons.appraisal_views import bp as appraisals_bp
     from peixun.lessons.views import bp as lessons_bp
     from peixun.resources.call_views import bp as calls_bp
     from peixun.resources.file_views import bp as files_bp
@@ -75,6 +76,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(search_bp)
     app.register_blueprint(briefs_bp)
     app.register_blueprint(lessons_bp)
+    app.register_blueprint(appraisals_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
 
 

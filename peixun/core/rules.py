@@ -337,25 +337,6 @@ RULES: dict[str, Rule] = {
         when=lambda actor, brief: brief.state == "published" and _reads_space(actor, brief.space),
         doc="Readers comment on published issues.",
     ),
-    "lesson.list": _r(ANYONE, when=_reads_space, doc="A space's lesson studies are read with the space."),
-    "lesson.create": _r(
-        USER,
-        when=lambda actor, space: space.kind in ("group", "workshop", "school") and _takes_part(actor, space),
-        doc="Members of a study group, workshop or school start a lesson study.",
-    ),
-    "lesson.view": _r(ANYONE, when=lambda actor, study: _reads_space(actor, study.space)),
-    "lesson.write": _r(
-        USER,
-        when=lambda actor, study: study.step != "finished" and _takes_part(actor, study.space),
-        doc="Only members of the group (and roles over it) write versions and observations.",
-    ),
-    "lesson.lead": _r(
-        SELF,
-        GROUP_LEADER,
-        *MANAGERS,
-        when=lambda actor, study: study.step != "finished",
-        doc="The organiser, the group's leader and hosts advance steps and divide the work.",
-    ),
     "admin.access": _r(SITE_ADMIN),
     "admin.manage_spaces": _r(SITE_ADMIN, doc="Create and edit regions, schools, workshops."),
     "admin.edit_screen": _r(SITE_ADMIN, doc="Site admins keep the network-safety word list."),
@@ -383,3 +364,9 @@ def relations(actor: Actor, target: Any) -> set[str]:
             found.add(MEMBER)
         found |= actor.roles_over(space)
     return found
+
+
+# Lesson studies and their appraisals have their own table (kept apart to keep files small).
+from peixun.core.lesson_rules import LESSON_RULES  # noqa: E402
+
+RULES |= LESSON_RULES

@@ -9,7 +9,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from peixun.core.vocab import STAGES, SUBJECTS, choices_of
-from peixun.lessons.models import DIMENSIONS
+from peixun.lessons.models import APPRAISAL_KINDS, DIMENSIONS, RUBRIC
+from peixun.resources.forms import DayField
 from peixun.threads.forms import REQUIRED, BodyField
 
 PICK = "请选择列表中的一项。"
@@ -71,3 +72,81 @@ class AssignForm(FlaskForm):
 
 class SummaryForm(FlaskForm):
     summary = BodyField("磨课总结")
+
+
+# ---- 自评, 组互评, 自荐 and 优秀课例评选 ----
+
+
+def _with_rubric(cls: type) -> type:
+    """Add one score field per RUBRIC criterion (the rubric is data: one place to change it)."""
+    for code, (label, points, hint) in RUBRIC.items():
+        setattr(
+            cls,
+            code,
+            IntegerField(
+                f"{label}（0–{points} 分）",
+                description=hint,
+                validators=[
+                    InputRequired("请打分。"),
+                    NumberRange(0, points, f"请打 0–{points} 分。"),
+                ],
+            ),
+        )
+    return cls
+
+
+@_with_rubric
+class SelfReviewForm(FlaskForm):
+    self_review = TextAreaField(
+        "自评意见",
+        description="本组课例研究的成效与不足。支持 Markdown。",
+        validators=[InputRequired(REQUIRED), Length(max=5000, message="最多 5000 字。")],
+    )
+
+
+@_with_rubric
+class ReviewForm(FlaskForm):
+    comment = TextAreaField("评审意见", validators=[Optional(), Length(max=2000, message="最多 2000 字。")])
+
+
+class AppraisalForm(FlaskForm):
+    kind = SelectField(
+        "评价方式",
+        choices=[SelectChoice(code, label) for code, label in APPRAISAL_KINDS.items()],
+        invalid_choice_message=PICK,
+    )
+    title = StringField(
+        "名称", validators=[InputRequired(REQUIRED), Length(max=120, message="最多 120 字。")]
+    )
+    description = TextAreaField(
+        "说明",
+        description="参加范围、评审要求、奖项设置。支持 Markdown。",
+        validators=[Optional(), Length(max=5000, message="最多 5000 字。")],
+    )
+    entry_deadline = DayField("报送截止日期", validators=[InputRequired("请填写日期（如 2026-12-31）。")])
+    review_deadline = DayField("评审截止日期", validators=[InputRequired("请填写日期（如 2026-12-31）。")])
+    reviewers_per_entry = IntegerField(
+        "每个课例的评审人数",
+        default=3,
+        validators=[InputRequired("请填写人数。"), NumberRange(1, 9, "请填 1–9 人。")],
+    )
+
+
+class EntryForm(FlaskForm):
+    """自荐 from the study page (choose the appraisal) or the organiser's choice (the study)."""
+
+    target = SelectField("报送到", coerce=int, invalid_choice_message=PICK)
+    statement = TextAreaField("推荐理由", validators=[Optional(), Length(max=2000, message="最多 2000 字。")])
+
+
+class AllocateForm(FlaskForm):
+    users = StringField(
+        "评审人（用户名，逗号分隔）",
+        description="按报送顺序轮流分配，评审人不会分到本组的课例；已分配的保留。",
+        validators=[InputRequired(REQUIRED), Length(max=2000)],
+    )
+
+
+class PublishForm(FlaskForm):
+    """Only the CSRF token: the awards and the shortlist are read per entry (award-<id>,
+    shortlist-<id>) because the number of entries varies."""

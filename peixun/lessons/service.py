@@ -128,6 +128,8 @@ def advance(actor: User, study: LessonStudy, expected: str) -> None:
         raise ServiceError("这一轮还没有观课记录，不能进入下一步。")
     if study.step == "summary":
         raise ServiceError("请在总结后点击“完成并发布课例”。")
+    if study.step == "review" and not study.self_scores:
+        raise ServiceError("请先完成自评，再结束本次课例研究。")
     study.step = STEP_ORDER[study.step_index + 1]
     _open_step(study, study.step)
     record(study.space, actor, "lesson.advanced", f"{study.title}：{study.step_label}", study.id)
@@ -253,7 +255,7 @@ def save_summary(actor: User, study: LessonStudy, text: str) -> None:
 
 
 def finish(actor: User, study: LessonStudy, case_markdown: str) -> None:
-    """Publish the case (design versions, observations, summary) as a resource of type
+    """End the summary step: publish the case (design versions, observations, summary) as a resource of type
     课例 in the study's space: searchable, and recommendable upward like any other."""
     if study.step != "summary":
         raise ServiceError("磨课总结之后才能完成。")
@@ -273,6 +275,8 @@ def finish(actor: User, study: LessonStudy, case_markdown: str) -> None:
         ),
         upload=upload,
     )
-    study.resource_id, study.step, study.finished_at = resource.id, "finished", utcnow()
+    # Next: 自评, then 互评 and 自荐 in appraisals (lessons/appraisals.py).
+    study.resource_id, study.step, study.finished_at = resource.id, "review", utcnow()
+    _open_step(study, "review")
     record(study.space, actor, "lesson.finished", study.title, study.id)
     db.session.commit()

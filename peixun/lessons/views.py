@@ -12,13 +12,30 @@ from peixun.accounts.models import User
 from peixun.core.db import sane_id_or_404
 from peixun.core.errors import ServiceError, form_status, show_refusal
 from peixun.core.pagination import page_arg
-from peixun.core.policy import require
+from peixun.core.policy import can_current, require
 from peixun.extensions import db
 from peixun.lessons import queries, service
 from peixun.lessons.diff import diff_designs
-from peixun.lessons.forms import AssignForm, ObservationForm, StudyForm, SummaryForm, VersionForm
+from peixun.lessons.forms import (
+    AssignForm,
+    EntryForm,
+    ObservationForm,
+    SelfReviewForm,
+    StudyForm,
+    SummaryForm,
+    VersionForm,
+)
 from peixun.lessons.hooks import remember_attachments
-from peixun.lessons.models import DIMENSIONS, LESSON_ROUNDS, PREPARATION_STEPS, STEP_ORDER, STEPS, LessonStudy
+from peixun.lessons.models import (
+    DIMENSIONS,
+    LESSON_ROUNDS,
+    PREPARATION_STEPS,
+    RUBRIC,
+    RUBRIC_TOTAL,
+    STEP_ORDER,
+    STEPS,
+    LessonStudy,
+)
 from peixun.resources import service as resources
 from peixun.spaces.queries import members_page
 from peixun.spaces.views import SPACE, load_space, render_in_space
@@ -116,7 +133,38 @@ def show(study_id: int):
         assign_form=AssignForm(),
         summary_form=SummaryForm(data={"summary": study.summary}) if study.step == "summary" else None,
         comment_form=PostForm(),
+        **_review_context(study),
     )
+
+
+def _review_context(study: LessonStudy) -> dict:
+    """自评, 自荐 and the appraisals the study takes part in, once its case is published."""
+    if study.resource_id is None:
+        return {"entries": []}
+    entries = queries.study_entries(study)
+    recommend_form = None
+    if can_current("lesson.recommend", study):
+        targets = queries.open_appraisals_for(study, entries)
+        if targets:
+            recommend_form = EntryForm()
+            recommend_form.target.choices = [
+                SelectChoice(a.id, f"{a.title}（{a.space.name} · {a.kind_label}）") for a in targets
+            ]
+    published = [e.id for e in entries if e.appraisal.state == "published"]
+    return {
+        "entries": entries,
+        "entry_comments": queries.published_comments(published)
+        if can_current("lesson.read_reviews", study)
+        else {},
+        "recommend_form": recommend_form,
+        "self_review_form": SelfReviewForm(
+            data={**(study.self_scores or {}), "self_review": study.self_review}
+        )
+        if can_current("lesson.self_review", study)
+        else None,
+        "rubric": RUBRIC,
+        "rubric_total": RUBRIC_TOTAL,
+    }
 
 
 @bp.route("/l/<int:study_id>/advance", methods=["POST"])

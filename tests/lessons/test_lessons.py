@@ -7,12 +7,14 @@ import pytest
 
 from peixun.core.errors import ServiceError
 from peixun.core.policy import can, load_actor
-from peixun.lessons import queries, service
-from peixun.lessons.models import LessonStudy
+from peixun.extensions import db
+from peixun.lessons import appraisals, queries, service
+from peixun.lessons.models import RUBRIC, LessonStudy
 from peixun.resources.models import Resource
 from tests.factories import add_member, make_group, make_region, make_user, make_workshop
 
 DESIGN_1 = "## 教学过程\n\n1. 导入：谈话引入。\n2. 学生分组讨论课文的主要内容。\n"
+FULL_MARKS = {code: points for code, (_, points, _) in RUBRIC.items()}
 DESIGN_2 = "## 教学过程\n\n1. 导入：图片引入。\n2. 学生先独立思考，再分组讨论课文的主要内容。\n"
 
 
@@ -71,13 +73,18 @@ def test_a_study_walks_through_every_step(world):
         service.finish(leader, study, queries.case_markdown(study))
     service.save_summary(leader, study, "两次打磨后，学生讨论更聚焦。")
     service.finish(leader, study, queries.case_markdown(study))
-    assert study.step == "finished"
-    resource = Resource.query.get(study.resource_id) if False else None  # noqa: F841
-    from peixun.extensions import db
-
+    assert study.step == "review"
     case = db.session.get(Resource, study.resource_id)
     assert case.type == "课例" and case.space_id == world["group"].id
     assert "先独立思考" in case.blob.text and "两次打磨后" in case.blob.text
+    with pytest.raises(ServiceError, match="先完成自评"):
+        service.advance(leader, study, "review")
+    with pytest.raises(ServiceError, match="教学设计改进"):
+        appraisals.save_self_review(leader, study, {**FULL_MARKS, "design": 26}, "不错")
+    appraisals.save_self_review(leader, study, FULL_MARKS, "二备后学生讨论更聚焦。")
+    assert study.self_total == 100
+    service.advance(leader, study, "review")
+    assert study.step == "finished"
     assert {t.step for t in study.threads} == {
         "plan",
         "prep1",
@@ -86,6 +93,7 @@ def test_a_study_walks_through_every_step(world):
         "lesson2",
         "prep3",
         "summary",
+        "review",
     }
     with pytest.raises(ServiceError):
         service.advance(leader, study, "finished")
