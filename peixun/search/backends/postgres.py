@@ -1,4 +1,4 @@
-"""The PostgreSQL search backend: full text over jieba-segmented text with GIN indexes,
+"""The PostgreSQL search backend: full text over segmented text (analyzer.py) with GIN indexes,
 for deployments that run several app servers on one shared database.
 
 The table `search_documents` is created by a migration (PostgreSQL only) and described
