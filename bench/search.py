@@ -429,6 +429,11 @@ class Answer:
     hits: int
     marked: int  # hits whose snippet or title has a <mark>
     dropped: list[str]
+    exact: bool = True  # False: more than COUNT_LIMIT matched; total is the bound
+
+    @property
+    def shown(self) -> str:
+        return f"{self.total:,}" + ("" if self.exact else "+")
 
 
 def search_once(app: Flask, user_id: int, query: str) -> Answer:
@@ -440,7 +445,7 @@ def search_once(app: Flask, user_id: int, query: str) -> Answer:
         page = service.search(actor, query, Filters())
         ms = (time.perf_counter() - started) * 1000
         marked = sum("<mark>" in str(h.snippet) + str(h.title) for h in page.hits)
-        return Answer(ms, page.total, len(page.hits), marked, page.dropped_words)
+        return Answer(ms, page.total, len(page.hits), marked, page.dropped_words, page.exact)
 
 
 @dataclass
@@ -715,7 +720,7 @@ def per_query_table(runs: list[Run]) -> str:
         note = f" (dropped {', '.join(dropped)})" if dropped else ""
         if len({(r.member.answers[q].total, r.admin.answers[q].total) for r in runs}) > 1:
             note += " **totals differ**"
-        cells = [f"{r.member.answers[q].total:,} / {r.admin.answers[q].total:,}" for r in runs]
+        cells = [f"{r.member.answers[q].shown} / {r.admin.answers[q].shown}" for r in runs]
         cells += [
             f"{statistics.median(r.member.per_query[q]):.0f} / {statistics.median(r.admin.per_query[q]):.0f}"
             for r in runs

@@ -25,9 +25,20 @@ from whoosh.analysis import Token, Tokenizer
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
+from whoosh.matching.binary import AndNotMatcher
+from whoosh.matching.wrappers import RequireMatcher
 
 from peixun.search.analyzer import index_tokens, pinyin_keys
-from peixun.search.backends.base import FACETS, Clause, Document, Filters, ParsedQuery, Results, Scope
+from peixun.search.backends.base import (
+    COUNT_LIMIT,
+    FACETS,
+    Clause,
+    Document,
+    Filters,
+    ParsedQuery,
+    Results,
+    Scope,
+)
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +53,27 @@ MAX_ALTERNATIVES = 8
 MAX_FACET_VALUES = 20
 SEARCH_SECONDS = 2.0
 LOCK_SECONDS = 10.0
+
+
+def _require_skip_to_quality(self: RequireMatcher, minquality: float) -> int:
+    # Whoosh-Reloaded 2.7.5 calls IntersectionMatcher._find_next() here, which asserts that
+    # the two sides are on different documents (they may well be on the same one).
+    skipped = self.a.skip_to_quality(minquality)
+    self.child._find_first()
+    return skipped
+
+
+def _and_not_skip_to_quality(self: AndNotMatcher, minquality: float) -> int:
+    # The same, for a positive side that skipping has exhausted.
+    skipped = self.a.skip_to_quality(minquality)
+    if self.a.is_active():
+        self._find_next()
+    return skipped
+
+
+# Block-quality skipping (the top N of a query with many matches) goes through these.
+RequireMatcher.skip_to_quality = _require_skip_to_quality
+AndNotMatcher.skip_to_quality = _and_not_skip_to_quality
 
 
 class IndexBusyError(RuntimeError):
@@ -197,15 +229,6 @@ class _Deadline(collectors.WrappingCollector):
                 self.timed_out = True
                 return
             self.collect(sub_docnum)
-
-
-def _facet_counts(results: Any) -> dict[str, list[tuple[str, int]]]:
-    facets = {}
-    for name in FACETS:
-        counts = [(str(v), n) for v, n in results.groups(name).items() if v not in (None, "", "0", b"")]
-        counts.sort(key=lambda item: (-item[1], item[0]))
-        facets[name] = counts[:MAX_FACET_VALUES]
-    return facets
 
 
 def _abandon(writer: Any) -> None:
@@ -372,26 +395,70 @@ class WhooshBackend:
         return self._collect(q, sort, (page - 1) * per_page if page <= MAX_PAGE else None, per_page)
 
     def _collect(self, q: wq.Query, sort: str, first: int | None, per_page: int) -> Results:
-        """Hits first..first+per_page (none when first is None), the exact total and the
-        facet counts over every hit, within the time limit."""
+        """Hits first..first+per_page (none when first is None), the total and the facet
+        counts, within the time limit.
+
+        Two passes over the matches. Counting walks them unscored, in index order, and
+        stops after COUNT_LIMIT: up to there the total and the facets are exact. The page
+        is ranked by a second pass: over every match when there are at most COUNT_LIMIT,
+        and otherwise (relevance only) with Whoosh's block-quality skipping, which passes
+        over blocks of postings that cannot reach the current top N (exact, since BM25F's
+        block bound is an upper bound; issue 5: 4–10× fewer scored documents)."""
         limit = (first or 0) + per_page
-        if sort == "newest":
-            base = collectors.SortingCollector(sorting.FieldFacet("created_at", reverse=True), limit=limit)
-        else:
-            # No block skipping and no matcher replacement: either one drops documents once the
-            # top N is full, so totals, facets and even the order came out wrong for small pages.
-            base = collectors.TopCollector(limit=limit, usequality=False, replace=0)
-        grouped = collectors.FacetCollector(
-            base, {name: sorting.FieldFacet(name) for name in FACETS}, maptype=sorting.Count
-        )
-        deadline = _Deadline(grouped, self.search_timeout)
+        deadline = time.monotonic() + self.search_timeout
         with self._reading() as searcher:
-            searcher.search_with_collector(q, deadline)
-            results = grouped.results()
-            total = base.count()
-            hits = [] if first is None else results.top_n[first:limit]
-            keys = [searcher.stored_fields(docnum)["key"] for _, docnum in hits]
-            facets = _facet_counts(results)
-        if deadline.timed_out:
-            log.warning("search stopped after %.1f s with %d hits collected", self.search_timeout, total)
-        return Results(total=total, keys=keys, facets=facets)
+            total, exact, facets, timed_out = _count(searcher, q, COUNT_LIMIT, deadline)
+            keys: list[str] = []
+            if total and first is not None and (not exact or first < total):
+                if sort == "newest":
+                    base = collectors.SortingCollector(
+                        sorting.FieldFacet("created_at", reverse=True), limit=limit
+                    )
+                else:
+                    # Exact scoring of every match when they are few. Never matcher
+                    # replacement: it drops a branch of an OR once the top N is full, so
+                    # a title match could rank below body matches.
+                    base = collectors.TopCollector(limit=limit, usequality=not exact, replace=0)
+                watch = _Deadline(base, max(deadline - time.monotonic(), 0.0))
+                searcher.search_with_collector(q, watch)
+                timed_out = timed_out or watch.timed_out
+                hits = base.results().top_n[first:limit]
+                keys = [searcher.stored_fields(docnum)["key"] for _, docnum in hits]
+        if timed_out:
+            log.warning("search stopped after %.1f s with %d hits counted", self.search_timeout, total)
+        return Results(total=total, keys=keys, facets=facets, exact=exact)
+
+
+def _count(
+    searcher: Any, q: wq.Query, bound: int, deadline: float
+) -> tuple[int, bool, dict[str, list[tuple[str, int]]], bool]:
+    """(matches up to `bound`, whether that is all of them, the facet counts over those
+    matches, whether the deadline stopped the walk). Unscored, in index order."""
+    counts: dict[str, dict[Any, int]] = {name: {} for name in FACETS}
+    n, exact, timed_out = 0, True, False
+    context = searcher.boolean_context()
+    for leaf, _offset in searcher.leaf_searchers():
+        reader = leaf.reader()
+        columns = [(counts[name], reader.column_reader(name)) for name in FACETS if reader.has_column(name)]
+        matcher = q.matcher(leaf, context)
+        while matcher.is_active():
+            if n >= bound:
+                exact = False
+                break
+            if n % 32 == 0 and time.monotonic() >= deadline:
+                timed_out = True
+                break
+            docnum = matcher.id()
+            for found, column in columns:
+                value = column[docnum]
+                found[value] = found.get(value, 0) + 1
+            n += 1
+            matcher.next()
+        if not exact or timed_out:
+            break
+    facets = {}
+    for name in FACETS:
+        values = [(str(v), c) for v, c in counts[name].items() if v not in (None, "", "0", b"")]
+        values.sort(key=lambda item: (-item[1], item[0]))
+        facets[name] = values[:MAX_FACET_VALUES]
+    return n, exact, facets, timed_out
