@@ -1,5 +1,4 @@
-"""The PostgreSQL search backend: full text over segmented text (analyzer.py) with GIN indexes,
-for deployments that run several app servers on one shared database.
+"""The PostgreSQL search backend (GIN full text, for several app servers on one database).
 
 The table `search_documents` is created by a migration (PostgreSQL only) and described
 here on its own MetaData, outside the models.
@@ -11,18 +10,14 @@ here on its own MetaData, outside the models.
   (a phrase never spans title and body).  PostgreSQL keeps positions up to 16383 and 256
   positions per lexeme: body tokens past position 16383 are not indexed (roughly the
   first 25,000 Chinese characters), and a body is cut at MAX_BODY_CHARS before segmenting.
-- Queries are tsquery literals built from the parsed clauses, quoted the same way (user
-  text never reaches to_tsquery).
+- Queries are tsquery literals of the parsed clauses, quoted alike (never to_tsquery).
 - Ranking: ts_rank with weights {D 0.1, C 0.2, B 0.4, A 1.0} and normalisation 1
   (divided by 1 + log2 of the document length).  PostgreSQL has no BM25; this
   approximates it (saturating term frequency, length normalisation, titles above
   bodies) without inverse document frequency.  Ranking reads every matching tsvector,
   so a query matching more than `rank_window` documents ranks its newest ones only.
 - Facet counts and the total come from one GROUPING SETS query over the same WHERE
-  (permissions included): 4x faster than a GROUP BY per facet.  It reads the first
-  COUNT_LIMIT + 1 matches only: past COUNT_LIMIT the total is COUNT_LIMIT and the facets
-  are counted over those matches (Results.exact False, "1000+" on the page), so a word
-  found in most documents costs what a rarer one does.
+  (permissions included), over the first COUNT_LIMIT + 1 matches only (Results.exact).
 - Every search runs on its own connection in one transaction with a statement timeout
   shared by its queries; a timeout gives empty Results, the app's session is untouched.
 """
@@ -108,7 +103,7 @@ documents = sa.Table(
 _c = documents.c
 
 
-# --- literals ------------------------------------------------------------------------
+# --- literals
 
 
 def _lexeme(token: str) -> str:
@@ -380,19 +375,15 @@ class PostgresBackend:
     def _facets(
         self, conn, where: ColumnElement, bound: int | None = None
     ) -> tuple[int, bool, dict[str, list[tuple[str, int]]]]:
-        """(the total up to `bound`, whether that is all the matches, the counts of every
-        facet over those matches) in one statement: the first bound + 1 matches in any
-        order (a bitmap scan stops there), numbered, then GROUPING SETS over the first
-        `bound` (COUNT_LIMIT) of them."""
+        """(total up to `bound`, whether exact, facet counts over the first `bound` matches)."""
         bound = COUNT_LIMIT if bound is None else bound
         first = select(*[_c[name] for name in FACETS]).where(where).limit(bound + 1).subquery()
         numbered = select(*first.c, func.row_number().over().label("rn")).subquery()
         columns = [numbered.c[name] for name in FACETS]
         sets = [tuple_(column) for column in columns] + [tuple_()]
         counted = func.count().filter(numbered.c.rn <= bound)
-        statement = select(
-            *columns, func.grouping(*columns).label("g"), func.count().label("n"), counted.label("m")
-        ).group_by(func.grouping_sets(*sets))
+        counts_ = (func.grouping(*columns).label("g"), func.count().label("n"), counted.label("m"))
+        statement = select(*columns, *counts_).group_by(func.grouping_sets(*sets))
         total, counts = 0, {name: [] for name in FACETS}
         everything = (1 << len(FACETS)) - 1
         for row in conn.execute(statement):

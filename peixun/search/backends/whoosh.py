@@ -25,8 +25,6 @@ from whoosh.analysis import Token, Tokenizer
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
-from whoosh.matching.binary import AndNotMatcher
-from whoosh.matching.wrappers import RequireMatcher
 
 from peixun.search.analyzer import index_tokens, pinyin_keys
 from peixun.search.backends.base import (
@@ -39,6 +37,7 @@ from peixun.search.backends.base import (
     Results,
     Scope,
 )
+from peixun.search.backends.whoosh_matching import _count, _Deadline
 
 log = logging.getLogger(__name__)
 
@@ -50,30 +49,8 @@ MAX_PAGE = 1000  # deeper pages come back empty (the heap would hold page * per_
 MAX_CLAUSES = 32  # distinct clauses; the parser caps queries, this is the backend's own bound
 MAX_PHRASE_TOKENS = 32
 MAX_ALTERNATIVES = 8
-MAX_FACET_VALUES = 20
 SEARCH_SECONDS = 2.0
 LOCK_SECONDS = 10.0
-
-
-def _require_skip_to_quality(self: RequireMatcher, minquality: float) -> int:
-    # Whoosh-Reloaded 2.7.5 calls IntersectionMatcher._find_next() here, which asserts that
-    # the two sides are on different documents (they may well be on the same one).
-    skipped = self.a.skip_to_quality(minquality)
-    self.child._find_first()
-    return skipped
-
-
-def _and_not_skip_to_quality(self: AndNotMatcher, minquality: float) -> int:
-    # The same, for a positive side that skipping has exhausted.
-    skipped = self.a.skip_to_quality(minquality)
-    if self.a.is_active():
-        self._find_next()
-    return skipped
-
-
-# Block-quality skipping (the top N of a query with many matches) goes through these.
-RequireMatcher.skip_to_quality = _require_skip_to_quality
-AndNotMatcher.skip_to_quality = _and_not_skip_to_quality
 
 
 class IndexBusyError(RuntimeError):
@@ -208,27 +185,6 @@ def restriction(scope: Scope, filters: Filters) -> wq.Query | None:
         if value:
             parts.append(wq.Term(name, str(value)))
     return wq.And(parts) if parts else None
-
-
-class _Deadline(collectors.WrappingCollector):
-    """Stops collecting after `seconds` and keeps what was collected. Checks the clock
-    between hits (no SIGALRM: searches run in worker threads)."""
-
-    def __init__(self, child: collectors.Collector, seconds: float) -> None:
-        super().__init__(child)
-        self.seconds = seconds
-
-    def prepare(self, top_searcher: Any, q: wq.Query, context: Any) -> None:
-        self.deadline = time.monotonic() + self.seconds
-        self.timed_out = False
-        super().prepare(top_searcher, q, context)
-
-    def collect_matches(self) -> None:
-        for n, sub_docnum in enumerate(self.child.matches()):
-            if self.timed_out or (n % 32 == 0 and time.monotonic() >= self.deadline):
-                self.timed_out = True
-                return
-            self.collect(sub_docnum)
 
 
 def _abandon(writer: Any) -> None:
@@ -427,38 +383,3 @@ class WhooshBackend:
         if timed_out:
             log.warning("search stopped after %.1f s with %d hits counted", self.search_timeout, total)
         return Results(total=total, keys=keys, facets=facets, exact=exact)
-
-
-def _count(
-    searcher: Any, q: wq.Query, bound: int, deadline: float
-) -> tuple[int, bool, dict[str, list[tuple[str, int]]], bool]:
-    """(matches up to `bound`, whether that is all of them, the facet counts over those
-    matches, whether the deadline stopped the walk). Unscored, in index order."""
-    counts: dict[str, dict[Any, int]] = {name: {} for name in FACETS}
-    n, exact, timed_out = 0, True, False
-    context = searcher.boolean_context()
-    for leaf, _offset in searcher.leaf_searchers():
-        reader = leaf.reader()
-        columns = [(counts[name], reader.column_reader(name)) for name in FACETS if reader.has_column(name)]
-        matcher = q.matcher(leaf, context)
-        while matcher.is_active():
-            if n >= bound:
-                exact = False
-                break
-            if n % 32 == 0 and time.monotonic() >= deadline:
-                timed_out = True
-                break
-            docnum = matcher.id()
-            for found, column in columns:
-                value = column[docnum]
-                found[value] = found.get(value, 0) + 1
-            n += 1
-            matcher.next()
-        if not exact or timed_out:
-            break
-    facets = {}
-    for name in FACETS:
-        values = [(str(v), c) for v, c in counts[name].items() if v not in (None, "", "0", b"")]
-        values.sort(key=lambda item: (-item[1], item[0]))
-        facets[name] = values[:MAX_FACET_VALUES]
-    return n, exact, facets, timed_out
