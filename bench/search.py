@@ -304,7 +304,7 @@ def rebuild(app: Flask, search_path: Path, batch: int) -> Rebuild:
 PROFILE_PARTS = [
     ("source load (SQL, ORM, plain_text)", ["search.py:load_threads", "search.py:load_posts", "search.py:load_resources"]),
     ("index_tokens()", ["analyzer.py:index_tokens"]),
-    ("  of which jieba Tokenizer.cut", ["jieba/__init__.py:cut"]),
+    ("  of which rjieba Jieba.cut", ["~:<method 'cut' of 'builtins.Jieba' objects>"]),
     ("pinyin_keys()", ["analyzer.py:pinyin_keys"]),
     ("backend index() in all", ["whoosh.py:index", "postgres.py:index"]),
     ("  Whoosh writer.commit (segment write, merges)", ["writing.py:commit"]),
@@ -368,7 +368,7 @@ class Segmentation:
     chars: int  # title + body characters of the sample
     documents: int
     index_tokens: float  # seconds for index_tokens(title) + index_tokens(body)
-    jieba: float  # seconds of jieba alone on the same Han runs (and on the pinyin texts')
+    jieba: float  # seconds of the segmenter (rjieba since 2026-12) alone on the same Han runs (and on the pinyin texts')
     pinyin: float  # pinyin_keys(title) + pinyin_keys(author_name)
     rjieba: dict[str, Any] = field(default_factory=dict)
 
@@ -402,7 +402,7 @@ def measure_segmentation(app: Flask, sample: int, rjieba: str | None) -> Segment
         pinyin = time.perf_counter() - started
         started = time.perf_counter()
         for run in runs:
-            seg.tokenizer.lcut(run)
+            seg.tokenizer.cut(run)
         alone = time.perf_counter() - started
         result = Segmentation(sum(map(len, texts)), len(documents), tokens, alone, pinyin)
         if rjieba:
@@ -429,6 +429,11 @@ class Answer:
     hits: int
     marked: int  # hits whose snippet or title has a <mark>
     dropped: list[str]
+    exact: bool = True  # False: more than COUNT_LIMIT matched; total is the bound
+
+    @property
+    def shown(self) -> str:
+        return f"{self.total:,}" + ("" if self.exact else "+")
 
 
 def search_once(app: Flask, user_id: int, query: str) -> Answer:
@@ -440,7 +445,7 @@ def search_once(app: Flask, user_id: int, query: str) -> Answer:
         page = service.search(actor, query, Filters())
         ms = (time.perf_counter() - started) * 1000
         marked = sum("<mark>" in str(h.snippet) + str(h.title) for h in page.hits)
-        return Answer(ms, page.total, len(page.hits), marked, page.dropped_words)
+        return Answer(ms, page.total, len(page.hits), marked, page.dropped_words, page.exact)
 
 
 @dataclass
@@ -715,7 +720,7 @@ def per_query_table(runs: list[Run]) -> str:
         note = f" (dropped {', '.join(dropped)})" if dropped else ""
         if len({(r.member.answers[q].total, r.admin.answers[q].total) for r in runs}) > 1:
             note += " **totals differ**"
-        cells = [f"{r.member.answers[q].total:,} / {r.admin.answers[q].total:,}" for r in runs]
+        cells = [f"{r.member.answers[q].shown} / {r.admin.answers[q].shown}" for r in runs]
         cells += [
             f"{statistics.median(r.member.per_query[q]):.0f} / {statistics.median(r.admin.per_query[q]):.0f}"
             for r in runs
@@ -729,7 +734,7 @@ def segmentation_report(seg: Segmentation, runs: list[Run]) -> str:
     lines = [
         f"Segmentation alone, {seg.documents:,} documents ({seg.chars:,} characters of titles and bodies):",
         f"- index_tokens(): {rate / 1e6:.2f} M chars/s ({seg.documents / seg.index_tokens:,.0f} documents/s); "
-        f"jieba alone on the same Han runs (and on the titles and names pinyin_keys() segments): "
+        f"the app's segmenter (rjieba) alone on the same Han runs (and on the titles and names pinyin_keys() segments): "
         f"{seg.jieba:.1f} s of the {seg.index_tokens + seg.pinyin:.1f} s that index_tokens() and pinyin_keys() take "
         f"({seg.jieba / (seg.index_tokens + seg.pinyin):.0%}); pinyin_keys() of titles and names: {seg.pinyin:.2f} s.",
     ]

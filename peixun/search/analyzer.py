@@ -1,7 +1,7 @@
 """Chinese-aware analysis shared by indexing and queries: the same segmenter on both sides.
 
 API (stable for the backends):
-- segment(text) -> [str]: precise tokens in order (Han words by jieba, Latin runs lowercased).
+- segment(text) -> [str]: precise tokens in order (Han words by rjieba, Latin runs lowercased).
 - index_tokens(text) -> [(token, position)]: each precise token at its position; for a Han
   token longer than 2 characters also its 2-, 3- (and for 5+ characters 4-) character
   dictionary sub-words at the SAME position (资源 inside 生成性资源), and the canonical word
@@ -13,7 +13,7 @@ API (stable for the backends):
 - dictionary_version() -> str: changes when the tokens would (see dictionary.py).
 
 Text is NFKC-folded (full-width Latin and digits become ASCII), zero-width and bidi
-marks are removed, then split into runs: Han runs go to jieba (precise mode, HMM on, so
+marks are removed, then split into runs: Han runs go to rjieba (jieba's precise mode, HMM on, so
 unknown names such as 张丽 stay one word); Latin runs (letters and digits, lowercased)
 split on everything else, except that dotted numbers stay whole ("2.0", "3.14"), so
 "信息技术2.0与PPT制作" → 信息技术 / 2.0 / 与 / ppt / 制作. Punctuation, whitespace, emoji
@@ -35,23 +35,23 @@ The segmenter follows the stored dictionary: read once per app context (a reques
 command); OUTSIDE an app context (a bare thread, a subprocess) the DEFAULT dictionary is
 used, so index and search inside an app context to honour an admin's edits.
 
-Measured (2 cores, CPU time, best of 3, 1.0 M characters: seed and demo sentences
-recombined into 560-character documents with demo names; default dictionary):
+Measured (2 cores, CPU time, best of 3, 1.0 M characters: seed sentences recombined into
+560-character documents; default dictionary). With rjieba 0.2.2, 2026-12-04:
 
 | what                                                 | figure                          |
 |------------------------------------------------------|---------------------------------|
-| load tokenizer + dictionary (jieba's model cached)   | 0.57–0.65 s, ~70 MB a tokenizer |
-| same, first run on the machine (no jieba cache)      | 0.70–0.84 s                     |
-| jieba alone (Tokenizer.lcut of the documents)        | 0.41–0.43 M chars/s             |
-| segment()                                            | 0.40 M chars/s (≈ 720 docs/s)   |
-| index_tokens() (1.21 entries a precise token)        | 0.40 M chars/s (≈ 720 docs/s)   |
-| pinyin_keys() titles (20 chars) / names              | 12,000 /s (6,000 cold) / 33,000 /s |
-| parse_query() of 40 characters                       | 0.3 ms                          |
-| rjieba 0.2.2 (throwaway venv), Jieba().cut per run   | 5.2 M chars/s (12×), load 0.21 s |
+| build the tokenizer + dictionary (`_build`)          | 0.08 s, ~26 MB a tokenizer      |
+| rjieba alone (Jieba.cut of the Han runs)             | 3.84 M chars/s                  |
+| segment()                                            | 2.00 M chars/s (≈ 3,600 docs/s) |
+| index_tokens() (sub-words and synonyms added)        | 1.76 M chars/s (≈ 3,100 docs/s) |
+| pinyin_keys() of 20-character titles (pinyin cached) | 45,000 /s                       |
+| parse_query() of 40 characters                       | 0.12 ms                         |
 
-rjieba 0.2.2 takes the user dictionary per instance (`Jieba().add_word(w, freq, None)`),
-gives offsets (`tokenize`), and with our dictionary produced exactly jieba's tokens on
-11,187 of 11,187 distinct Han runs of the corpus above; it is not a dependency (yet).
+Before, with jieba 0.42.1 (its model cached in a temp folder): load 0.57–0.65 s and ~70 MB
+a tokenizer (0.70–0.84 s on a machine's first run); jieba alone 0.41–0.43 M chars/s;
+segment() and index_tokens() 0.40 M chars/s (≈ 720 docs/s); parse_query() 0.3 ms. rjieba
+gave exactly jieba's tokens with this dictionary on the 162,930 Han runs of bench/search.py's
+corpus (bench/README.md), and its has_word() agreed with jieba's FREQ on 400,000 entries.
 """
 
 from __future__ import annotations

@@ -164,6 +164,7 @@ class SearchPage:
     dropped_words: list[str] = field(default_factory=list)  # left out to find something
     page: int = 1
     per_page: int = PER_PAGE
+    exact: bool = True  # False: more than `total` (COUNT_LIMIT) match; facets counted over those
 
     @property
     def pages(self) -> int:
@@ -216,7 +217,7 @@ def search(
     hits = _present(results, actor, query)
     if log_it and page == 1 and query.positive:
         _log(raw, results.total)
-    return SearchPage(query, results.total, hits, results.facets, dropped, page)
+    return SearchPage(query, results.total, hits, results.facets, dropped, page, exact=results.exact)
 
 
 def _present(results: Results, actor: Actor, query: ParsedQuery) -> list[Hit]:

@@ -352,7 +352,7 @@ def test_a_timeout_gives_empty_results_and_leaves_the_session_usable(backend, mo
     assert backend.search(words("研修"), ADMIN, NOTHING).keys == ["thread:1"]
 
 
-def test_concurrent_writers_all_land(app, backend):
+def test_concurrent_writers_all_land(app, backend, monkeypatch):
     errors: list[BaseException] = []
 
     def write(first: int) -> None:
@@ -370,7 +370,27 @@ def test_concurrent_writers_all_land(app, backend):
         thread.join()
     assert errors == []
     assert backend.count() == 1800
+    monkeypatch.setattr(postgres, "COUNT_LIMIT", 10_000)  # count them all
     assert backend.search(words("并发"), ADMIN, NOTHING).total == 1800
+
+
+def test_many_matches_are_counted_to_a_bound(backend, monkeypatch):
+    """Past COUNT_LIMIT matches the total and facets stop at the bound (exact=False), pages
+    still come, and nothing from a space the searcher may not read is counted or shown."""
+    readable = {"space_ids": (10,), "chain_ids": (1, 2, 10), "space_id": 10, "author_id": 1}
+    secret = {"space_ids": (20,), "chain_ids": (1, 3, 20), "space_id": 20, "author_id": 2, "is_open": False}
+    backend.index([doc(f"post:{n}", f"研修 {n}", **(secret if n % 4 == 0 else readable)) for n in range(200)])
+    member = Scope(member_of=frozenset({10}), user_id=5)
+    assert backend.search(words("研修"), member, NOTHING).total == 150
+    monkeypatch.setattr(postgres, "COUNT_LIMIT", 40)
+    for scope in (member, ADMIN):
+        found = backend.search(words("研修"), scope, NOTHING, page=3)
+        assert not found.exact and found.total == 40 and len(found.keys) == 10
+        assert sum(n for _, n in found.facets["kind"]) == 40
+    found = backend.search(words("研修"), member, NOTHING)
+    assert [value for value, _ in found.facets["space_id"]] == ["10"]
+    assert all(int(key.split(":")[1]) % 4 for key in found.keys)
+    assert backend.search(words("研修", "1"), member, NOTHING).exact
 
 
 def test_with_the_real_analyzer_and_parser(app):

@@ -275,3 +275,22 @@ def test_published_briefs_are_found_and_drafts_are_not(world, login_as, client):
     assert "工作坊简报 第1期" in soup.select_one("ol.hits .tag").get_text()
     login_as(world["people"]["stranger"])
     assert _search(client, "整本书阅读")[1] == []
+
+
+def test_past_the_count_limit_the_page_says_so(world, login_as, client, monkeypatch):
+    from peixun.search.backends import postgres, whoosh
+
+    ws, teacher = world["workshop"], world["people"]["teacher"]
+    for n in range(3):
+        threads.start_thread(teacher, ws, kind="topic", title=f"磨课记录 {n}", body="磨课的过程。")
+    _index()
+    login_as(teacher)
+    soup, titles = _search(client, "磨课")
+    assert len(titles) == 3 and soup.select_one(".list-head h2").get_text(strip=True) == "3 条结果"
+    monkeypatch.setattr(whoosh, "COUNT_LIMIT", 2)
+    monkeypatch.setattr(postgres, "COUNT_LIMIT", 2)
+    soup, titles = _search(client, "磨课")
+    assert len(titles) == 3  # every hit is still shown
+    heading = soup.select_one(".list-head h2").get_text(strip=True)
+    assert heading.startswith("2+ 条结果") and "超过 2 条" in heading
+    assert "2+" in soup.select_one("aside.facets").get_text()

@@ -412,3 +412,44 @@ def test_small_pages_see_every_hit_and_the_same_order(backend: WhooshBackend) ->
         assert page.keys == full.keys[:per_page]
         assert page.facets == full.facets
     assert all(int(key.split(":")[1]) % 3 == 0 for key in full.keys[:20])  # titles first
+
+
+@pytest.mark.parametrize("negated", [False, True])
+def test_many_matches_are_counted_to_a_bound_and_ranked_as_without_it(
+    backend: WhooshBackend, monkeypatch: pytest.MonkeyPatch, negated: bool
+) -> None:
+    """Past COUNT_LIMIT matches the total and facets stop at the bound (exact=False) and
+    the page comes from block-quality skipping: the same page as exact scoring gives,
+    and nothing from a space the searcher may not read is counted or shown."""
+    readable = place(10, (1, 2, 10), 1)
+    secret = place(20, (1, 3, 20), 2, is_open=False)
+    for start in range(0, 900, 300):  # several commits: several segments
+        backend.index(
+            [
+                doc(
+                    f"post:{n}",
+                    title="教学设计" if n % 97 == 0 else "周记",
+                    body="教学设计 " * (1 + n % 7) + "其他 " * (n % 13),
+                    **(secret if n % 4 == 0 else readable),
+                )
+                for n in range(start, start + 300)
+            ]
+        )
+    member = Scope(member_of=frozenset({10}), user_id=5)
+    query = q(word("教学设计"), word("其他", negated=True)) if negated else q(word("教学设计"))
+    bound = 20 if negated else 100  # of 70 (member 52) and 900 (675) matches
+    for scope, everything in ((member, 52 if negated else 675), (ADMIN, 70 if negated else 900)):
+        exact = backend.search(query, scope, ANY, per_page=30)
+        assert exact.exact and exact.total == everything
+        monkeypatch.setattr(whoosh_backend, "COUNT_LIMIT", bound)
+        for page in (1, 2, 3):
+            bounded = backend.search(query, scope, ANY, page=page, per_page=10)
+            assert not bounded.exact and bounded.total == bound
+            assert bounded.keys == exact.keys[(page - 1) * 10 : page * 10]
+            assert sum(n for _, n in bounded.facets["kind"]) == bound
+        monkeypatch.setattr(whoosh_backend, "COUNT_LIMIT", 10**6)
+    bounded = backend.search(query, member, ANY)
+    assert all(int(key.split(":")[1]) % 4 for key in bounded.keys)
+    monkeypatch.setattr(whoosh_backend, "COUNT_LIMIT", bound)
+    bounded = backend.search(query, member, ANY)
+    assert [value for value, _ in bounded.facets["space_id"]] == ["10"]

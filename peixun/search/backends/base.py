@@ -7,10 +7,25 @@ from typing import Protocol
 
 from peixun.core.indexing import Document
 
-__all__ = ["FACETS", "Backend", "Clause", "Document", "Filters", "ParsedQuery", "Results", "Scope"]
+__all__ = [
+    "COUNT_LIMIT",
+    "FACETS",
+    "Backend",
+    "Clause",
+    "Document",
+    "Filters",
+    "ParsedQuery",
+    "Results",
+    "Scope",
+]
 
 # Facets offered on the search page, in display order.
 FACETS = ("kind", "level", "space_id", "subject", "stage", "resource_type", "year")
+
+# Totals and facet counts are exact up to this many matches. A query that matches more is
+# counted over its first COUNT_LIMIT matches only (Results.exact is False: the page says
+# "1000+"), so a common word costs what a rarer one does (issue 5).
+COUNT_LIMIT = 1000
 
 
 @dataclass(frozen=True)
@@ -61,9 +76,12 @@ class Filters:
 
 @dataclass
 class Results:
-    total: int
+    total: int  # exact, or COUNT_LIMIT when more match (exact is False)
     keys: list[str]  # this page, best first (or newest first when sorted by date)
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    # False: more than COUNT_LIMIT documents match; `total` is COUNT_LIMIT and the facet
+    # counts are those of COUNT_LIMIT of the matches (each a lower bound).
+    exact: bool = True
 
 
 class Backend(Protocol):

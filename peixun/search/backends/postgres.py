@@ -1,5 +1,4 @@
-"""The PostgreSQL search backend: full text over jieba-segmented text with GIN indexes,
-for deployments that run several app servers on one shared database.
+"""The PostgreSQL search backend (GIN full text, for several app servers on one database).
 
 The table `search_documents` is created by a migration (PostgreSQL only) and described
 here on its own MetaData, outside the models.
@@ -11,15 +10,14 @@ here on its own MetaData, outside the models.
   (a phrase never spans title and body).  PostgreSQL keeps positions up to 16383 and 256
   positions per lexeme: body tokens past position 16383 are not indexed (roughly the
   first 25,000 Chinese characters), and a body is cut at MAX_BODY_CHARS before segmenting.
-- Queries are tsquery literals built from the parsed clauses, quoted the same way (user
-  text never reaches to_tsquery).
+- Queries are tsquery literals of the parsed clauses, quoted alike (never to_tsquery).
 - Ranking: ts_rank with weights {D 0.1, C 0.2, B 0.4, A 1.0} and normalisation 1
   (divided by 1 + log2 of the document length).  PostgreSQL has no BM25; this
   approximates it (saturating term frequency, length normalisation, titles above
   bodies) without inverse document frequency.  Ranking reads every matching tsvector,
   so a query matching more than `rank_window` documents ranks its newest ones only.
 - Facet counts and the total come from one GROUPING SETS query over the same WHERE
-  (permissions included): 4x faster than a GROUP BY per facet.
+  (permissions included), over the first COUNT_LIMIT + 1 matches only (Results.exact).
 - Every search runs on its own connection in one transaction with a statement timeout
   shared by its queries; a timeout gives empty Results, the app's session is untouched.
 """
@@ -54,7 +52,16 @@ from sqlalchemy.exc import OperationalError
 from peixun.core.db import UTCDateTime
 from peixun.extensions import db
 from peixun.search.analyzer import index_tokens, pinyin_keys
-from peixun.search.backends.base import FACETS, Clause, Document, Filters, ParsedQuery, Results, Scope
+from peixun.search.backends.base import (
+    COUNT_LIMIT,
+    FACETS,
+    Clause,
+    Document,
+    Filters,
+    ParsedQuery,
+    Results,
+    Scope,
+)
 
 MAX_POSITION = 16383  # PostgreSQL's largest tsvector position
 MAX_POSITIONS_PER_LEXEME = 256  # PostgreSQL keeps no more
@@ -96,7 +103,7 @@ documents = sa.Table(
 _c = documents.c
 
 
-# --- literals ------------------------------------------------------------------------
+# --- literals
 
 
 def _lexeme(token: str) -> str:
@@ -351,29 +358,32 @@ class PostgresBackend:
         try:
             with db.engine.connect() as conn, conn.begin():
                 conn.execute(_SETTINGS, {"timeout": f"{budget}ms"})
-                total, facets = self._facets(conn, where)
+                total, exact, facets = self._facets(conn, where)
                 keys: list[str] = []
-                if total and offset < min(total, MAX_OFFSET):
+                if total and offset < (min(total, MAX_OFFSET) if exact else MAX_OFFSET):
                     left = int((deadline - time.monotonic()) * 1000)  # the page gets what is left
                     conn.execute(_TIMEOUT, {"timeout": f"{max(left, 1)}ms"})
-                    window = self.rank_window if total > self.rank_window else 0
+                    window = self.rank_window if not exact or total > self.rank_window else 0
                     keys = _page(conn, where, match, sort, window, per_page, offset)
         except OperationalError as error:
             if not isinstance(error.orig, pg_errors.QueryCanceled):
                 raise
             log.warning("search timed out after %d ms; answered with no results", budget)
             return Results(total=0, keys=[])
-        return Results(total=total, keys=keys, facets=facets)
+        return Results(total=total, keys=keys, facets=facets, exact=exact)
 
-    def _facets(self, conn, where: ColumnElement) -> tuple[int, dict[str, list[tuple[str, int]]]]:
-        """The total and the counts of every facet in one scan (GROUPING SETS)."""
-        columns = [_c[name] for name in FACETS]
+    def _facets(
+        self, conn, where: ColumnElement, bound: int | None = None
+    ) -> tuple[int, bool, dict[str, list[tuple[str, int]]]]:
+        """(total up to `bound`, whether exact, facet counts over the first `bound` matches)."""
+        bound = COUNT_LIMIT if bound is None else bound
+        first = select(*[_c[name] for name in FACETS]).where(where).limit(bound + 1).subquery()
+        numbered = select(*first.c, func.row_number().over().label("rn")).subquery()
+        columns = [numbered.c[name] for name in FACETS]
         sets = [tuple_(column) for column in columns] + [tuple_()]
-        statement = (
-            select(*columns, func.grouping(*columns).label("g"), func.count().label("n"))
-            .where(where)
-            .group_by(func.grouping_sets(*sets))
-        )
+        counted = func.count().filter(numbered.c.rn <= bound)
+        counts_ = (func.grouping(*columns).label("g"), func.count().label("n"), counted.label("m"))
+        statement = select(*columns, *counts_).group_by(func.grouping_sets(*sets))
         total, counts = 0, {name: [] for name in FACETS}
         everything = (1 << len(FACETS)) - 1
         for row in conn.execute(statement):
@@ -382,9 +392,9 @@ class PostgresBackend:
                 continue
             index = len(FACETS) - (everything ^ row.g).bit_length()  # first facet: top bit
             value = row[index]
-            if value not in ("", 0, None):
-                counts[FACETS[index]].append((str(value), row.n))
+            if value not in ("", 0, None) and row.m:
+                counts[FACETS[index]].append((str(value), row.m))
         for found in counts.values():
             found.sort(key=lambda item: (-item[1], item[0]))
             del found[FACET_LIMIT:]
-        return total, counts
+        return min(total, bound), total <= bound, counts

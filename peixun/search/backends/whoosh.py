@@ -27,7 +27,17 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
 
 from peixun.search.analyzer import index_tokens, pinyin_keys
-from peixun.search.backends.base import FACETS, Clause, Document, Filters, ParsedQuery, Results, Scope
+from peixun.search.backends.base import (
+    COUNT_LIMIT,
+    FACETS,
+    Clause,
+    Document,
+    Filters,
+    ParsedQuery,
+    Results,
+    Scope,
+)
+from peixun.search.backends.whoosh_matching import _count, _Deadline
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +49,6 @@ MAX_PAGE = 1000  # deeper pages come back empty (the heap would hold page * per_
 MAX_CLAUSES = 32  # distinct clauses; the parser caps queries, this is the backend's own bound
 MAX_PHRASE_TOKENS = 32
 MAX_ALTERNATIVES = 8
-MAX_FACET_VALUES = 20
 SEARCH_SECONDS = 2.0
 LOCK_SECONDS = 10.0
 
@@ -176,36 +185,6 @@ def restriction(scope: Scope, filters: Filters) -> wq.Query | None:
         if value:
             parts.append(wq.Term(name, str(value)))
     return wq.And(parts) if parts else None
-
-
-class _Deadline(collectors.WrappingCollector):
-    """Stops collecting after `seconds` and keeps what was collected. Checks the clock
-    between hits (no SIGALRM: searches run in worker threads)."""
-
-    def __init__(self, child: collectors.Collector, seconds: float) -> None:
-        super().__init__(child)
-        self.seconds = seconds
-
-    def prepare(self, top_searcher: Any, q: wq.Query, context: Any) -> None:
-        self.deadline = time.monotonic() + self.seconds
-        self.timed_out = False
-        super().prepare(top_searcher, q, context)
-
-    def collect_matches(self) -> None:
-        for n, sub_docnum in enumerate(self.child.matches()):
-            if self.timed_out or (n % 32 == 0 and time.monotonic() >= self.deadline):
-                self.timed_out = True
-                return
-            self.collect(sub_docnum)
-
-
-def _facet_counts(results: Any) -> dict[str, list[tuple[str, int]]]:
-    facets = {}
-    for name in FACETS:
-        counts = [(str(v), n) for v, n in results.groups(name).items() if v not in (None, "", "0", b"")]
-        counts.sort(key=lambda item: (-item[1], item[0]))
-        facets[name] = counts[:MAX_FACET_VALUES]
-    return facets
 
 
 def _abandon(writer: Any) -> None:
@@ -372,26 +351,35 @@ class WhooshBackend:
         return self._collect(q, sort, (page - 1) * per_page if page <= MAX_PAGE else None, per_page)
 
     def _collect(self, q: wq.Query, sort: str, first: int | None, per_page: int) -> Results:
-        """Hits first..first+per_page (none when first is None), the exact total and the
-        facet counts over every hit, within the time limit."""
+        """Hits first..first+per_page (none when first is None), the total and the facet
+        counts, within the time limit.
+
+        Two passes over the matches. Counting walks them unscored, in index order, and
+        stops after COUNT_LIMIT: up to there the total and the facets are exact. The page
+        is ranked by a second pass: over every match when there are at most COUNT_LIMIT,
+        and otherwise (relevance only) with Whoosh's block-quality skipping, which passes
+        over blocks of postings that cannot reach the current top N (exact, since BM25F's
+        block bound is an upper bound; issue 5: 4–10× fewer scored documents)."""
         limit = (first or 0) + per_page
-        if sort == "newest":
-            base = collectors.SortingCollector(sorting.FieldFacet("created_at", reverse=True), limit=limit)
-        else:
-            # No block skipping and no matcher replacement: either one drops documents once the
-            # top N is full, so totals, facets and even the order came out wrong for small pages.
-            base = collectors.TopCollector(limit=limit, usequality=False, replace=0)
-        grouped = collectors.FacetCollector(
-            base, {name: sorting.FieldFacet(name) for name in FACETS}, maptype=sorting.Count
-        )
-        deadline = _Deadline(grouped, self.search_timeout)
+        deadline = time.monotonic() + self.search_timeout
         with self._reading() as searcher:
-            searcher.search_with_collector(q, deadline)
-            results = grouped.results()
-            total = base.count()
-            hits = [] if first is None else results.top_n[first:limit]
-            keys = [searcher.stored_fields(docnum)["key"] for _, docnum in hits]
-            facets = _facet_counts(results)
-        if deadline.timed_out:
-            log.warning("search stopped after %.1f s with %d hits collected", self.search_timeout, total)
-        return Results(total=total, keys=keys, facets=facets)
+            total, exact, facets, timed_out = _count(searcher, q, COUNT_LIMIT, deadline)
+            keys: list[str] = []
+            if total and first is not None and (not exact or first < total):
+                if sort == "newest":
+                    base = collectors.SortingCollector(
+                        sorting.FieldFacet("created_at", reverse=True), limit=limit
+                    )
+                else:
+                    # Exact scoring of every match when they are few. Never matcher
+                    # replacement: it drops a branch of an OR once the top N is full, so
+                    # a title match could rank below body matches.
+                    base = collectors.TopCollector(limit=limit, usequality=not exact, replace=0)
+                watch = _Deadline(base, max(deadline - time.monotonic(), 0.0))
+                searcher.search_with_collector(q, watch)
+                timed_out = timed_out or watch.timed_out
+                hits = base.results().top_n[first:limit]
+                keys = [searcher.stored_fields(docnum)["key"] for _, docnum in hits]
+        if timed_out:
+            log.warning("search stopped after %.1f s with %d hits counted", self.search_timeout, total)
+        return Results(total=total, keys=keys, facets=facets, exact=exact)
