@@ -36,12 +36,14 @@ def _warm_once(app: Flask) -> Any:
 
 def connect(app: Flask) -> None:
     from peixun.briefs import search as briefs_search
+    from peixun.lessons import search as lessons_search
     from peixun.resources import search as resources_search
     from peixun.threads import search as threads_search
 
     threads_search.connect(app)
     resources_search.connect(app)
     briefs_search.connect(app)
+    lessons_search.connect(app)
     app.teardown_request(_apply_after_request)
     if app.config["SEARCH_WARM"]:
         app.before_request(_warm_once(app))

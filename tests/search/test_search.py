@@ -277,6 +277,25 @@ def test_published_briefs_are_found_and_drafts_are_not(world, login_as, client):
     assert _search(client, "整本书阅读")[1] == []
 
 
+def test_lesson_studies_are_found_by_their_plan_and_latest_design(world, login_as, client):
+    from peixun.lessons import service as lessons
+
+    ws, teacher = world["workshop"], world["people"]["teacher"]
+    study = lessons.create_study(
+        teacher, ws, lessons.StudyData(title="《背影》第二课时", theme="以读促写", teacher=teacher)
+    )
+    lessons.advance(teacher, study, "plan")
+    lessons.add_version(teacher, study, "学生先默读，再圈画父亲爬月台的动作描写。")
+    _index()
+    login_as(teacher)
+    soup, titles = _search(client, "月台")
+    assert titles == ["《背影》第二课时"]
+    assert "课例研究" in soup.select_one("ol.hits .tag").get_text()
+    assert _search(client, "以读促写")[1] == ["《背影》第二课时"]
+    login_as(world["people"]["stranger"])
+    assert _search(client, "月台")[1] == []
+
+
 def test_past_the_count_limit_the_page_says_so(world, login_as, client, monkeypatch):
     from peixun.search.backends import postgres, whoosh
 
