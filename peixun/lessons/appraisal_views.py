@@ -247,7 +247,7 @@ def promote(entry_id: int):
     entry = db.session.execute(
         select(AppraisalEntry)
         .where(AppraisalEntry.id == sane_id_or_404(entry_id))
-        .options(selectinload(AppraisalEntry.appraisal), selectinload(AppraisalEntry.study))
+        .options(selectinload(AppraisalEntry.study))
     ).scalar_one_or_none()
     if entry is None:
         abort(404)
@@ -282,8 +282,7 @@ def review(review_id: int):
     ).scalar_one_or_none()
     if found is None:
         abort(404)
-    appraisal = load_appraisal(found.entry.appraisal_id)
-    found.entry.appraisal = appraisal
+    appraisal = load_appraisal(found.entry.appraisal_id)  # with its space, for the policy and the frame
     require("appraisal.read_review", found)
     writable = can_current("appraisal.review", found) and appraisal.takes_reviews
     form = ReviewForm(data={**(found.scores or {}), "comment": found.comment})

@@ -253,6 +253,10 @@ class AppraisalEntry(IdMixin, CreatedMixin, db.Model):
     def award_label(self) -> str:
         return AWARDS.get(self.award or "", "")
 
+    @property
+    def source_label(self) -> str:
+        return ENTRY_SOURCES[self.source]
+
 
 class AppraisalReview(IdMixin, db.Model):
     """A reviewer allocated to an entry, and her scores once submitted."""
