@@ -104,3 +104,9 @@ __all__ = [
     "make_user",
     "make_workshop",
 ]
+
+
+def mp4_bytes(size: int = 200_000) -> bytes:
+    """Enough of an MP4 for the type sniffer: an ftyp box, then filler."""
+    head = b"\x00\x00\x00\x20ftypisom\x00\x00\x02\x00isomiso2avc1mp41"
+    return head + bytes(range(256)) * (size // 256)

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField, StringField, SubmitField
+from wtforms import SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, Optional, Regexp
+from wtforms.validators import InputRequired, Length
 
 from peixun.briefs.models import SERIES
-from peixun.threads.forms import REQUIRED, BodyField, new_form_key
+from peixun.threads.forms import REQUIRED, BodyField, form_key_field
 
 SERIES_CHOICES = [SelectChoice(code, label) for code, label in SERIES.items()]
 
 
 class BriefForm(FlaskForm):
-    form_key = HiddenField(default=new_form_key, validators=[Optional(), Regexp(r"^[A-Za-z0-9_-]{16,43}$")])
+    form_key = form_key_field()
     series = SelectField(
         "简报系列", choices=SERIES_CHOICES, invalid_choice_message="请选择列表中的简报系列。"
     )

@@ -11,7 +11,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from peixun.core.vocab import STAGES, SUBJECTS, choices_of
 from peixun.lessons.models import APPRAISAL_KINDS, DIMENSIONS, RUBRIC
 from peixun.resources.forms import DayField
-from peixun.threads.forms import REQUIRED, BodyField
+from peixun.threads.forms import REQUIRED, BodyField, form_key_field
 
 PICK = "请选择列表中的一项。"
 
@@ -55,9 +55,24 @@ class ObservationForm(FlaskForm):
     evaluation_note = TextAreaField("教学评价：观察与建议", validators=[Optional(), Length(max=2000)])
     classroom_notes = TextAreaField(
         "课堂实录",
-        description="每行一条，如：08:35 小组讨论，第三组偏题",
+        description="每行一条，如：08:35 小组讨论，第三组偏题；看录像时可写录像中的时间。",
         validators=[Optional(), Length(max=5000)],
     )
+    # 0 is 现场观课; otherwise the id of the round's recording that was watched.
+    video = SelectField(
+        "观课方式", coerce=int, default=0, choices=[SelectChoice(0, "现场观课")], invalid_choice_message=PICK
+    )
+
+
+class RecordingForm(FlaskForm):
+    # Names unlike the assign and observation forms' fields: they share the page (ids).
+    recording_round = SelectField(
+        "轮次", coerce=int, choices=[SelectChoice(1, "第一次上课"), SelectChoice(2, "第二次上课")]
+    )
+    recording_file = FileField(
+        "课堂录像", description="MP4 或 WebM 视频；上传后在本页播放，并收入本空间资源库。"
+    )
+    form_key = form_key_field()
 
 
 class AssignForm(FlaskForm):

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from peixun.accounts.models import User
 from peixun.core.db import AuthoredInSpace, CreatedMixin, IdMixin, UTCDateTime, utcnow
 from peixun.extensions import db
+from peixun.resources.models import Resource
 from peixun.spaces.models import Space
 from peixun.threads.models import Thread
 
@@ -150,6 +151,21 @@ class ObservationTask(IdMixin, db.Model):
     user: Mapped[User] = relationship()
 
 
+class Recording(IdMixin, CreatedMixin, db.Model):
+    """A recorded lesson round (课堂录像): a video resource in the study's space, played in
+    the page so that members who were not in the classroom can observe it."""
+
+    __tablename__ = "lesson_recordings"
+    __table_args__ = (UniqueConstraint("study_id", "resource_id"),)
+
+    study_id: Mapped[int] = mapped_column(ForeignKey("lesson_studies.id", ondelete="CASCADE"), index=True)
+    round: Mapped[int] = mapped_column(Integer)
+    resource_id: Mapped[int] = mapped_column(ForeignKey("resources.id", ondelete="CASCADE"))
+    uploader_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+    resource: Mapped[Resource] = relationship()
+
+
 class Observation(IdMixin, CreatedMixin, db.Model):
     """One observer's record of one lesson round, tied to the design version taught."""
 
@@ -177,6 +193,7 @@ class Observation(IdMixin, CreatedMixin, db.Model):
 
     observer: Mapped[User] = relationship()
     version: Mapped[DesignVersion] = relationship()
+    video: Mapped[Resource | None] = relationship()
 
     def rating(self, dimension: str) -> int:
         return getattr(self, dimension)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from peixun.core.db import utcnow
 from peixun.core.markdown import render
@@ -22,8 +22,10 @@ from peixun.lessons.models import (
     LessonStudy,
     Observation,
     ObservationTask,
+    Recording,
     StepThread,
 )
+from peixun.resources.models import Resource
 from peixun.spaces.models import Space
 
 PER_PAGE = 20
@@ -76,6 +78,18 @@ def tasks(study: LessonStudy) -> dict[tuple[int, str], list]:
     return found
 
 
+def recordings(study: LessonStudy, round_: int) -> list[Recording]:
+    return list(
+        db.session.execute(
+            select(Recording)
+            .join(Recording.resource)
+            .where(Recording.study_id == study.id, Recording.round == round_, Resource.deleted_at.is_(None))
+            .order_by(Recording.id)
+            .options(contains_eager(Recording.resource))
+        ).scalars()
+    )
+
+
 @dataclass
 class DimensionSummary:
     dimension: str
@@ -93,6 +107,7 @@ class RoundSummary:
     round: int
     observations: list[Observation]
     dimensions: list[DimensionSummary]
+    recordings: list[Recording]
 
 
 def round_summary(study: LessonStudy, round_: int) -> RoundSummary:
@@ -101,7 +116,11 @@ def round_summary(study: LessonStudy, round_: int) -> RoundSummary:
             select(Observation)
             .where(Observation.study_id == study.id, Observation.round == round_)
             .order_by(Observation.id)
-            .options(selectinload(Observation.observer), selectinload(Observation.version))
+            .options(
+                selectinload(Observation.observer),
+                selectinload(Observation.version),
+                selectinload(Observation.video),
+            )
         ).scalars()
     )
     dimensions = []
@@ -112,7 +131,7 @@ def round_summary(study: LessonStudy, round_: int) -> RoundSummary:
             if o.note(code).strip():
                 summary.notes.append((o.observer.display_name, o.note(code)))
         dimensions.append(summary)
-    return RoundSummary(round_, observations, dimensions)
+    return RoundSummary(round_, observations, dimensions, recordings(study, round_))
 
 
 @dataclass

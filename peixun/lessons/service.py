@@ -26,9 +26,12 @@ from peixun.lessons.models import (
     LessonStudy,
     Observation,
     ObservationTask,
+    Recording,
     StepThread,
 )
+from peixun.lessons.queries import recordings
 from peixun.resources import service as resources
+from peixun.resources.files import KINDS
 from peixun.spaces.models import GROUP, SCHOOL, WORKSHOP, Space
 from peixun.spaces.service import is_member, record
 from peixun.threads.service import open_comments
@@ -203,6 +206,60 @@ def assign(actor: User, study: LessonStudy, round_: int, dimension: str, users: 
     db.session.commit()
 
 
+def _share(
+    author: User,
+    study: LessonStudy,
+    upload: tuple,
+    title: str,
+    type_: str,
+    description: str,
+    tags: str,
+    form_key: str | None = None,
+):
+    """A file of the study shared in its space's library, with the study's subject and stage."""
+    data = resources.ResourceData(
+        title=title[:120],
+        type=type_,
+        description=description[:5000],
+        subject=study.subject,
+        stage=study.stage,
+        tags=tags,
+    )
+    return resources.share(author, study.space, data, upload=upload, form_key=form_key)
+
+
+def add_recording(
+    uploader: User, study: LessonStudy, round_: int, upload: tuple, form_key: str | None = None
+) -> Recording:
+    """课堂录像 of a lesson round, from its lesson step until the summary is done: shared as a
+    视频 resource of the study's space (so it is searchable and reaches the library) and
+    played on the study page. The resource is committed first; a failure after that leaves
+    it in the library, never loses the upload."""
+    if round_ not in (1, 2) or not (
+        STEP_ORDER.index(f"lesson{round_}") <= study.step_index <= STEP_ORDER.index("summary")
+    ):
+        raise ServiceError("只能在该次上课开始后、完成总结前上传课堂录像。", "video")
+    if KINDS[upload[0].kind].media != "video":
+        raise ServiceError("课堂录像请上传 MP4 或 WebM 视频。", "video")
+    resource = _share(
+        uploader,
+        study,
+        upload,
+        f"{study.title} 第{round_}次上课录像",
+        "视频",
+        f"课例研究“{study.title}”第{round_}次上课的课堂录像。研修主题：{study.theme}",
+        "课堂录像 课例研究",
+        form_key,
+    )
+    found = next((r for r in recordings(study, round_) if r.resource_id == resource.id), None)
+    if found is not None:  # the same form submitted twice: share() returned the first resource
+        return found
+    recording = Recording(study_id=study.id, round=round_, resource_id=resource.id, uploader_id=uploader.id)
+    db.session.add(recording)
+    db.session.commit()
+    return recording
+
+
 @dataclass
 class ObservationData:
     ratings: dict[str, int]
@@ -238,6 +295,10 @@ def observe(observer: User, study: LessonStudy, data: ObservationData) -> Observ
         setattr(found, dimension, data.ratings[dimension])
         setattr(found, f"{dimension}_note", normalise(data.notes.get(dimension, ""))[:2000])
     found.classroom_notes = normalise(data.classroom_notes or "")[:5000]
+    if data.video_resource_id is not None and data.video_resource_id not in {
+        r.resource_id for r in recordings(study, round_)
+    }:
+        raise ServiceError("请选择本次上课的录像，或选择现场观课。", "video")
     found.video_resource_id = data.video_resource_id
     try:
         db.session.commit()
@@ -262,18 +323,14 @@ def finish(actor: User, study: LessonStudy, case_markdown: str) -> None:
     if not study.summary.strip():
         raise ServiceError("请先填写磨课总结。", "summary")
     upload = resources.store_upload(io.BytesIO(case_markdown.encode()), f"{study.title} 课例研究.md")
-    resource = resources.share(
+    resource = _share(
         actor,
-        study.space,
-        resources.ResourceData(
-            title=f"{study.title}（课例研究）",
-            type="课例",
-            description=f"研修主题：{study.theme}\n\n{study.summary}"[:5000],
-            subject=study.subject,
-            stage=study.stage,
-            tags="课例研究 三备两打磨",
-        ),
-        upload=upload,
+        study,
+        upload,
+        f"{study.title}（课例研究）",
+        "课例",
+        f"研修主题：{study.theme}\n\n{study.summary}",
+        "课例研究 三备两打磨",
     )
     # Next: 自评, then 互评 and 自荐 in appraisals (lessons/appraisals.py).
     study.resource_id, study.step, study.finished_at = resource.id, "review", utcnow()

@@ -20,6 +20,7 @@ from peixun.lessons.forms import (
     AssignForm,
     EntryForm,
     ObservationForm,
+    RecordingForm,
     SelfReviewForm,
     StudyForm,
     SummaryForm,
@@ -129,7 +130,12 @@ def show(study_id: int):
         comparison=queries.compare(*rounds) if rounds[1].observations else None,
         dimensions=DIMENSIONS,
         version_form=VersionForm() if study.step in PREPARATION_STEPS else None,
-        observation_form=ObservationForm() if study.step in LESSON_ROUNDS else None,
+        observation_form=_observation_form(study, rounds[LESSON_ROUNDS[study.step] - 1].recordings)
+        if study.step in LESSON_ROUNDS
+        else None,
+        recording_form=RecordingForm(recording_round=_latest_round(study))
+        if STEP_ORDER.index("lesson1") <= study.step_index <= STEP_ORDER.index("summary")
+        else None,
         assign_form=AssignForm(),
         summary_form=SummaryForm(data={"summary": study.summary}) if study.step == "summary" else None,
         comment_form=PostForm(),
@@ -220,11 +226,43 @@ def diff(study_id: int):
     )
 
 
+def _latest_round(study: LessonStudy) -> int:
+    return 2 if study.step_index >= STEP_ORDER.index("lesson2") else 1
+
+
+def _observation_form(study: LessonStudy, recordings: list) -> ObservationForm:
+    """观课方式: on site, or one of this round's recordings."""
+    form = ObservationForm()
+    form.video.choices = [SelectChoice(0, "现场观课")] + [
+        SelectChoice(r.resource_id, f"观看录像：{r.resource.title}") for r in recordings
+    ]
+    return form
+
+
+@bp.route("/l/<int:study_id>/recordings", methods=["POST"])
+def add_recording(study_id: int):
+    study = load_study(study_id)
+    require("lesson.write", study)
+    form = RecordingForm()
+    if not form.validate_on_submit() or not (form.recording_file.data and form.recording_file.data.filename):
+        flash("；".join(e for errors in form.errors.values() for e in errors) or "请选择录像文件。", "error")
+        return _back(study, "recordings")
+    try:
+        file = form.recording_file.data
+        upload = resources.store_upload(file.stream, file.filename)
+        service.add_recording(_me(), study, form.recording_round.data, upload, form.form_key.data)
+    except ServiceError as error:
+        flash(error.message, "error")
+    else:
+        flash("课堂录像已上传，可在本页播放。", "success")
+    return _back(study, "recordings")
+
+
 @bp.route("/l/<int:study_id>/observe", methods=["POST"])
 def observe(study_id: int):
     study = load_study(study_id)
     require("lesson.write", study)
-    form = ObservationForm()
+    form = _observation_form(study, queries.recordings(study, LESSON_ROUNDS.get(study.step, 0)))
     if not form.validate_on_submit():
         flash("；".join(e for errors in form.errors.values() for e in errors), "error")
         return _back(study, "observe")
@@ -232,6 +270,7 @@ def observe(study_id: int):
         ratings={d: getattr(form, d).data for d in DIMENSIONS},
         notes={d: getattr(form, f"{d}_note").data or "" for d in DIMENSIONS},
         classroom_notes=form.classroom_notes.data or "",
+        video_resource_id=form.video.data or None,
     )
     try:
         service.observe(_me(), study, data)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import DateField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional, Regexp
+from wtforms.validators import InputRequired, Length, Optional
 
 from peixun.core.vocab import RESOURCE_TYPES, STAGES, SUBJECTS, choices_of
 from peixun.resources.service import ResourceData
-from peixun.threads.forms import REQUIRED, new_form_key
+from peixun.threads.forms import REQUIRED, form_key_field
 
 DESCRIPTION_HINT = "支持 Markdown：列表、表格、链接。写清楚适用的课题、年级和使用建议。"
 PICK = "请选择列表中的一项。"
@@ -54,7 +54,7 @@ class ResourceForm(FlaskForm):
 
 class ShareForm(ResourceForm):
     # A fresh key with every rendered form: a double submit shares once (STACK_NOTES 12).
-    form_key = HiddenField(default=new_form_key, validators=[Optional(), Regexp(r"^[A-Za-z0-9_-]{16,43}$")])
+    form_key = form_key_field()
     kept_file = HiddenField()
     file = FileField("文件", description="Word、PowerPoint、Excel、PDF、文本、图片、音频或视频。")
     submit = SubmitField("分享")

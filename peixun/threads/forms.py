@@ -27,9 +27,13 @@ def new_form_key() -> str:
     return secrets.token_urlsafe(24)
 
 
+def form_key_field() -> HiddenField:
+    """A fresh key with every rendered form: the same form submitted twice acts once."""
+    return HiddenField(default=new_form_key, validators=[Optional(), Regexp(r"^[A-Za-z0-9_-]{16,43}$")])
+
+
 class PostForm(FlaskForm):
-    # A fresh key with every rendered form: the same form submitted twice posts once.
-    form_key = HiddenField(default=new_form_key, validators=[Optional(), Regexp(r"^[A-Za-z0-9_-]{16,43}$")])
+    form_key = form_key_field()
     body = BodyField()
     preview = SubmitField("预览")
     save_draft = SubmitField("保存草稿")

@@ -3,15 +3,17 @@ observation summaries and the comparison of the two lessons, and the finished ca
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from peixun.core.errors import ServiceError
 from peixun.core.policy import can, load_actor
 from peixun.extensions import db
 from peixun.lessons import appraisals, queries, service
-from peixun.lessons.models import RUBRIC, LessonStudy
+from peixun.lessons.models import RUBRIC, LessonStudy, Recording
 from peixun.resources.models import Resource
-from tests.factories import add_member, make_group, make_region, make_user, make_workshop
+from tests.factories import add_member, make_group, make_region, make_user, make_workshop, mp4_bytes
 
 DESIGN_1 = "## 教学过程\n\n1. 导入：谈话引入。\n2. 学生分组讨论课文的主要内容。\n"
 FULL_MARKS = {code: points for code, (_, points, _) in RUBRIC.items()}
@@ -173,3 +175,53 @@ def test_the_pages_through_the_browser_forms(world, login_as, post, get_page, cl
     page = get_page(f"/l/{study.id}")
     assert "第1次上课（1 份观课记录" in page.get_text()
     assert get_page(f"/g/{group.slug}/lessons").find("a", string="《春》")
+
+
+def test_a_recorded_lesson_is_played_in_the_page_and_observed_from(world, login_as, post, get_page, client):
+    study = _study(world)
+    service.advance(world["leader"], study, "plan")
+    service.add_version(world["teacher"], study, DESIGN_1)
+    page_url = f"/l/{study.id}"
+
+    def upload(round_: int, data: bytes, name: str):
+        return post(
+            f"/l/{study.id}/recordings",
+            {"recording_round": str(round_), "recording_file": (io.BytesIO(data), name)},
+            form_url=page_url,
+            content_type="multipart/form-data",
+        )
+
+    login_as(world["outsider"])
+    assert upload(1, mp4_bytes(), "春.mp4").status_code == 403
+    login_as(world["teacher"])
+    upload(1, mp4_bytes(), "春.mp4")  # 一备: the lesson has not been taught yet
+    assert Recording.query.count() == 0
+    service.advance(world["leader"], study, "prep1")
+    upload(2, mp4_bytes(), "春.mp4")  # round two is still to come
+    upload(1, "春眠不觉晓".encode(), "春.txt")
+    assert Recording.query.count() == 0
+    response = upload(1, mp4_bytes(), "第一次上课.mp4")
+    assert response.status_code == 302
+    recording = Recording.query.one()
+    video = db.session.get(Resource, recording.resource_id)
+    assert (video.type, video.space_id, recording.round) == ("视频", world["group"].id, 1)
+    assert "第1次上课录像" in video.title
+
+    login_as(world["observer"])
+    page = get_page(page_url)
+    player = page.find("video")
+    assert player is not None and player["src"] == f"/res/{video.id}/file"
+    with client.get(player["src"]) as played:
+        assert played.mimetype == "video/mp4"
+    choices = [o["value"] for o in page.find("select", id="video").find_all("option")]
+    assert choices == ["0", str(video.id)]
+    ratings = {"goals": 4, "content": 4, "methods": 3, "evaluation": 3, "classroom_notes": "12:30 学生朗读"}
+    post(f"/l/{study.id}/observe", {**ratings, "video": str(video.id + 1000)}, form_url=page_url)
+    assert queries.round_summary(study, 1).observations == []  # not this round's recording
+    post(f"/l/{study.id}/observe", {**ratings, "video": str(video.id)}, form_url=page_url)
+    (observation,) = queries.round_summary(study, 1).observations
+    assert observation.video_resource_id == video.id
+    text = get_page(page_url).get_text()
+    assert "李明（观看录像）" in text and f"观看“{video.title}”" in text
+    login_as(world["outsider"])
+    assert client.get(f"/res/{video.id}/file").status_code == 403

@@ -10,7 +10,7 @@ import pytest
 from peixun.extensions import db
 from peixun.resources import service
 from peixun.resources.models import Resource, ResourceVote
-from tests.factories import add_member, make_region, make_resource, make_user, make_workshop
+from tests.factories import add_member, make_region, make_resource, make_user, make_workshop, mp4_bytes
 
 WORKERS = 8
 
@@ -88,13 +88,8 @@ def test_vote_and_take_back(app, resource, login_as, post, client):
     assert post(f"/res/{resource.id}/vote", {"on": "1"}, form_url=f"/res/{resource.id}").status_code == 403
 
 
-def _mp4(size: int = 200_000) -> bytes:
-    head = b"\x00\x00\x00\x20ftypisom\x00\x00\x02\x00isomiso2avc1mp41"
-    return head + bytes(range(256)) * (size // 256)
-
-
 def test_video_plays_inline_and_seeks_with_range_requests(app, resource, login_as, client):
-    upload = service.store_upload(io.BytesIO(_mp4()), "微课 春.mp4")
+    upload = service.store_upload(io.BytesIO(mp4_bytes()), "微课 春.mp4")
     video = service.share(
         resource.author, resource.space, service.ResourceData(title="微课：春", type="微课"), upload=upload
     )
@@ -108,8 +103,8 @@ def test_video_plays_inline_and_seeks_with_range_requests(app, resource, login_a
     assert whole.headers["Content-Disposition"].startswith("inline")
     part = client.get(f"/res/{video.id}/file", headers={"Range": "bytes=1000-1999"})
     assert part.status_code == 206
-    assert part.headers["Content-Range"] == f"bytes 1000-1999/{len(_mp4())}"
-    assert part.get_data() == _mp4()[1000:2000]
+    assert part.headers["Content-Range"] == f"bytes 1000-1999/{len(mp4_bytes())}"
+    assert part.get_data() == mp4_bytes()[1000:2000]
     part.close()
     # Playing does not count as downloading; a resumed download counts once.
     resumed = client.get(f"/res/{video.id}/download", headers={"Range": "bytes=5000-"})
