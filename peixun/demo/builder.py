@@ -1,7 +1,7 @@
 """Build the demo community through the services: regions, schools, workshops, people, roles
 (dated before the programme by peixun.demo.founding), then its discussions
-(peixun.demo.discussions), resource libraries (peixun.demo.resources) and briefs
-(peixun.demo.briefs)."""
+(peixun.demo.discussions), resource libraries (peixun.demo.resources), briefs
+(peixun.demo.briefs) and lesson studies with their appraisals (peixun.demo.lessons)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,10 @@ from peixun.accounts import service as accounts
 from peixun.accounts.models import User
 from peixun.briefs.models import DRAFT, PUBLISHED, Brief, BriefRead
 from peixun.core.policy import EXPERT, HOST, REGION_ADMIN, SCHOOL_ADMIN
-from peixun.demo import briefs, data, discussions, founding, resources
+from peixun.demo import briefs, data, discussions, founding, lessons, resources
 from peixun.demo.people import Person, plan_people
 from peixun.extensions import db
+from peixun.lessons.models import Appraisal, LessonStudy
 from peixun.resources.models import SELECTED, Blob, Call, LibraryEntry, Resource
 from peixun.spaces import service as spaces
 from peixun.spaces.models import (
@@ -56,6 +57,7 @@ def load_demo(password: str) -> dict[str, int] | None:
     discussions.build(users, rosters, tree)
     resources.build(users, rosters, tree)
     briefs.build(users, rosters, tree)
+    lessons.build(users, rosters, tree)
     return summary()
 
 
@@ -247,6 +249,8 @@ def summary() -> dict[str, int]:
         "brief_drafts": _count_where(Brief, Brief.state == DRAFT),
         "brief_reads": _count(BriefRead),
         "brief_comments": _comments(select(Brief.thread_id)),
+        "lesson_studies": _count(LessonStudy),
+        "appraisals": _count(Appraisal),
     }
 
 

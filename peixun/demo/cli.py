@@ -32,6 +32,8 @@ LABELS = {
     "brief_drafts": "简报草稿",
     "brief_reads": "简报阅读记录",
     "brief_comments": "简报评论",
+    "lesson_studies": "课例研究（计划研讨到已完成的各个阶段）",
+    "appraisals": "课例评价（组互评、优秀课例评选）",
 }
 
 
