@@ -50,8 +50,8 @@ def load_appraisal(appraisal_id: int):
     return appraisal
 
 
-def _back(appraisal, anchor: str = ""):
-    return redirect(url_for("appraisals.show", appraisal_id=appraisal.id, _anchor=anchor or None))
+def _back(appraisal, anchor: str = "", **args: str):
+    return redirect(url_for("appraisals.show", appraisal_id=appraisal.id, _anchor=anchor or None, **args))
 
 
 # ---- from the study page ----
@@ -143,6 +143,7 @@ def show(appraisal_id: int):
     entry_form = None
     if manages and appraisal.takes_entries:
         entry_form = EntryForm()
+        entry_form.target.label.text = "选送的课例"  # the organiser picks a study, not an appraisal
         entry_form.target.choices = [
             SelectChoice(s.id, f"{s.title}（{s.space.name}）") for s in queries.eligible_studies(appraisal)
         ]
@@ -156,7 +157,8 @@ def show(appraisal_id: int):
         manages=manages,
         promotes=promotes,
         entry_form=entry_form,
-        allocate_form=AllocateForm() if manages else None,
+        # A refused allocation comes back with the names typed (see allocate).
+        allocate_form=AllocateForm(users=request.args.get("users", "")[:500]) if manages else None,
         publish_form=PublishForm() if manages else None,
         targets=queries.promotion_targets(appraisal) if promotes else [],
         went_up=queries.promoted_from(appraisal) if appraisal.state == "published" else {},
@@ -207,12 +209,13 @@ def allocate(appraisal_id: int):
     unknown = sorted(set(names[:100]) - {u.username for u in users})
     if unknown:
         flash(f"没有这些用户：{'、'.join(unknown[:10])}。", "error")
-        return _back(appraisal, "allocate")
+        return _back(appraisal, "allocate", users=form.users.data)
     try:
         added = appraisals.allocate(_me(), appraisal, [u for u in users if u.is_active])
     except ServiceError as error:
         db.session.rollback()
         flash(error.message, "error")
+        return _back(appraisal, "allocate", users=form.users.data)
     else:
         flash(f"已分配 {added} 份评审任务。" if added else "每个课例的评审人都已分配齐。", "success")
     return _back(appraisal, "entries")

@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from peixun.core.hooks import hooks
 from peixun.core.policy import Actor, can
 from peixun.extensions import db
+from peixun.lessons.appraisals import pending_reviews
 from peixun.lessons.models import LessonStudy, StepThread
 
 
@@ -52,7 +53,14 @@ def discussion_url(thread: Any) -> str | None:
     return url_for("lessons.show", study_id=found[0].id, step=found[1]) if found else None
 
 
+def review_task(user: Any) -> tuple[str, str] | None:
+    """On the reviewer's home page: the lesson-study reviews allocated to her and not yet scored."""
+    waiting = pending_reviews(user)
+    return (f"您有 {waiting} 份课例评审任务待评分", url_for("appraisals.my_reviews")) if waiting else None
+
+
 def connect(app: Flask) -> None:
     registry = hooks(app)
+    registry.connect("spaces.home_tasks", review_task)
     registry.connect("policy.reads_attachment", reads_discussion)
     registry.connect("thread.attachment_url", discussion_url)

@@ -87,7 +87,9 @@ def home():
             "spaces/welcome.html", regions=queries.top_regions(), counts=queries.site_counts()
         )
     data = queries.home(_user(), current_actor().member_of)
-    return render_template("spaces/home.html", home=data)
+    # Work waiting for me in the domains above (lesson-study reviews …): (text, url) or None.
+    tasks = [task for task in hooks().call("spaces.home_tasks", _user()) if task is not None]
+    return render_template("spaces/home.html", home=data, tasks=tasks)
 
 
 @bp.route("/u/<username>")

@@ -271,13 +271,20 @@ def test_the_pages_and_forms(world, login_as, post, get_page, client, count_quer
         post(f"/a/{appraisal_id}/entries", {"target": world["study2"].id}, form_url=peer_url).status_code
         == 302
     )
+    refused = post(f"/a/{appraisal_id}/allocate", {"users": "mate1，nobody"}, form_url=peer_url)
+    assert AppraisalReview.query.count() == 0
+    again = get_page(refused.headers["Location"])  # the names typed come back with the error
+    assert again.find("input", id="users")["value"] == "mate1，nobody" and "nobody" in again.get_text()
     assert (
         post(f"/a/{appraisal_id}/allocate", {"users": "mate1，mate2"}, form_url=peer_url).status_code == 302
     )
     assert AppraisalReview.query.count() == 2
+    assert "还有 2 份评审没有提交" in get_page(peer_url).get_text()
     review = AppraisalReview.query.filter_by(reviewer_id=world["mate2"].id).one()
 
     login_as(world["mate2"])
+    task = get_page("/").find("a", string="您有 1 份课例评审任务待评分")  # on her home page
+    assert task is not None and task["href"] == "/a/reviews"
     assert "待评" in get_page("/a/reviews").get_text()
     review_url = f"/a/reviews/{review.id}"
     assert "二备后讨论更聚焦" in get_page(review_url).get_text()  # the self review is shown
