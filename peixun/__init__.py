@@ -63,6 +63,7 @@ def register_blueprints(app: Flask) -> None:
     from peixun.resources.views import bp as resources_bp
     from peixun.search.views import bp as search_bp
     from peixun.spaces.views import bp as spaces_bp
+    from peixun.stats.roster_views import bp as roster_bp
     from peixun.threads.inbox_views import bp as inbox_bp
     from peixun.threads.views import bp as threads_bp
 
@@ -77,6 +78,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(briefs_bp)
     app.register_blueprint(lessons_bp)
     app.register_blueprint(appraisals_bp)
+    app.register_blueprint(roster_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
 
 
@@ -100,10 +102,12 @@ def register_cli(app: Flask) -> None:
     from peixun.accounts.cli import user_cli
     from peixun.demo.cli import demo_cli
     from peixun.search.cli import search_cli
+    from peixun.stats.cli import roster_cli
 
     app.cli.add_command(user_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(search_cli)
+    app.cli.add_command(roster_cli)
 
 
 def register_errors(app: Flask) -> None:

@@ -30,6 +30,10 @@ class User(IdMixin, CreatedMixin, db.Model):
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     is_disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    # From the roster (学员信息表): the mobile number is how a re-import finds her again, and
+    # it is shown masked (138****2264) to all but the admins of her scope.
+    phone: Mapped[str | None] = mapped_column(String(11), unique=True, nullable=True)
+    gender: Mapped[str] = mapped_column(String(1), default="", server_default="")  # 男 / 女 / ""
     subject: Mapped[str] = mapped_column(String(16), default="")
     stage: Mapped[str] = mapped_column(String(8), default="")
     bio: Mapped[str] = mapped_column(Text, default="")
@@ -49,6 +53,10 @@ class User(IdMixin, CreatedMixin, db.Model):
     @property
     def policy_owner_id(self) -> int:
         return self.id
+
+    @property
+    def masked_phone(self) -> str:
+        return f"{self.phone[:3]}****{self.phone[-4:]}" if self.phone else ""
 
     @property
     def display_name(self) -> str:

@@ -368,5 +368,6 @@ def relations(actor: Actor, target: Any) -> set[str]:
 
 # Lesson studies and their appraisals have their own table (kept apart to keep files small).
 from peixun.core.lesson_rules import LESSON_RULES  # noqa: E402
+from peixun.core.stats_rules import STATS_RULES  # noqa: E402
 
-RULES |= LESSON_RULES
+RULES |= LESSON_RULES | STATS_RULES
