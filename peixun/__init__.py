@@ -64,6 +64,7 @@ def register_blueprints(app: Flask) -> None:
     from peixun.search.views import bp as search_bp
     from peixun.spaces.views import bp as spaces_bp
     from peixun.stats.roster_views import bp as roster_bp
+    from peixun.stats.views import bp as stats_bp
     from peixun.threads.inbox_views import bp as inbox_bp
     from peixun.threads.views import bp as threads_bp
 
@@ -79,6 +80,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(lessons_bp)
     app.register_blueprint(appraisals_bp)
     app.register_blueprint(roster_bp)
+    app.register_blueprint(stats_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
 
 
@@ -88,6 +90,7 @@ def register_hooks(app: Flask) -> None:
     from peixun.resources import hooks as resources_hooks
     from peixun.search import hooks as search_hooks
     from peixun.spaces import hooks as spaces_hooks
+    from peixun.stats import hooks as stats_hooks
     from peixun.threads import hooks as threads_hooks
 
     spaces_hooks.connect(app)
@@ -96,6 +99,7 @@ def register_hooks(app: Flask) -> None:
     briefs_hooks.connect(app)
     lessons_hooks.connect(app)
     search_hooks.connect(app)
+    stats_hooks.connect(app)
 
 
 def register_cli(app: Flask) -> None:

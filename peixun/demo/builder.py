@@ -1,7 +1,8 @@
 """Build the demo community through the services: regions, schools, workshops, people, roles
 (dated before the programme by peixun.demo.founding), then its discussions
 (peixun.demo.discussions), resource libraries (peixun.demo.resources), briefs
-(peixun.demo.briefs) and lesson studies with their appraisals (peixun.demo.lessons)."""
+(peixun.demo.briefs), lesson studies with their appraisals (peixun.demo.lessons) and the
+roster and days of study the 学情 pages count (peixun.demo.learning)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from peixun.accounts import service as accounts
 from peixun.accounts.models import User
 from peixun.briefs.models import DRAFT, PUBLISHED, Brief, BriefRead
 from peixun.core.policy import EXPERT, HOST, REGION_ADMIN, SCHOOL_ADMIN
-from peixun.demo import briefs, data, discussions, founding, lessons, resources
+from peixun.demo import briefs, data, discussions, founding, learning, lessons, resources
 from peixun.demo.people import Person, plan_people
 from peixun.extensions import db
 from peixun.lessons.models import Appraisal, LessonStudy
@@ -29,6 +30,7 @@ from peixun.spaces.models import (
     RoleAssignment,
     Space,
 )
+from peixun.stats.models import ActiveDay, Enrolment
 from peixun.threads.models import COMMENTS, JOURNAL, Post, Thread
 
 BATCH = 100  # users per commit: one transaction per user would take most of the time
@@ -58,6 +60,7 @@ def load_demo(password: str) -> dict[str, int] | None:
     resources.build(users, rosters, tree)
     briefs.build(users, rosters, tree)
     lessons.build(users, rosters, tree)
+    learning.build(users)
     return summary()
 
 
@@ -251,6 +254,8 @@ def summary() -> dict[str, int]:
         "brief_comments": _comments(select(Brief.thread_id)),
         "lesson_studies": _count(LessonStudy),
         "appraisals": _count(Appraisal),
+        "enrolments": _count(Enrolment),
+        "active_days": _count(ActiveDay),
     }
 
 

@@ -34,6 +34,8 @@ LABELS = {
     "brief_comments": "简报评论",
     "lesson_studies": "课例研究（计划研讨到已完成的各个阶段）",
     "appraisals": "课例评价（组互评、优秀课例评选）",
+    "enrolments": "名单中的学员（应参训）",
+    "active_days": "学员登录学习的天数（各人合计）",
 }
 
 

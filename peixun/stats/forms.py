@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
+from wtforms import IntegerField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange
 
 
 class RosterUploadForm(FlaskForm):
     file = FileField("学员信息表", description="Excel（.xlsx）或 CSV 文件，按模板填写；最大 10 MB。")
+
+
+class UrgeForm(FlaskForm):
+    days = IntegerField(
+        "多少天没有学习",
+        validators=[InputRequired("请填写天数。"), NumberRange(1, 60, "天数须在 1–60 之间。")],
+    )
+    message = TextAreaField("提醒的话", validators=[Length(max=200, message="最多 200 字。")])

@@ -65,4 +65,6 @@ def open_notification(notification_id: int):
     service.mark_read(_viewer(), [found.id])
     if found.post_id is not None:
         return redirect(url_for("threads.permalink", post_id=found.post_id))
+    if found.thread_id is None:  # a notice from a space (督促): its page
+        return redirect(space_url(found.space) if found.space else url_for("spaces.home"))
     return redirect(url_for("threads.show", thread_id=found.thread_id))

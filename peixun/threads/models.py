@@ -162,6 +162,8 @@ NOTIFICATION_LABELS = {
     "declined": "未选用您的资源",
     "excellent": "将您的资源评为精品",
     "brief": "发布了简报",
+    # 督促 (stats domain): a host or admin urges a member who has not studied lately.
+    "urge": "提醒您参加研修：",
 }
 
 
@@ -174,13 +176,16 @@ class Notification(IdMixin, CreatedMixin, db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     kind: Mapped[str] = mapped_column(String(16))
-    thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"), index=True)
+    # What it is about: a thread (and post), or for a notice from a space (督促) the space.
+    thread_id: Mapped[int | None] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"), index=True)
+    space_id: Mapped[int | None] = mapped_column(ForeignKey("spaces.id", ondelete="CASCADE"), nullable=True)
     post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
     detail: Mapped[str] = mapped_column(String(200), default="")
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
-    thread: Mapped[Thread] = relationship()
+    thread: Mapped[Thread | None] = relationship()
+    space: Mapped[Space | None] = relationship()
 
     @property
     def label(self) -> str:

@@ -235,7 +235,11 @@ def notifications_page(user: User, page: int) -> Page:
     return paginate(
         select(Notification)
         .where(Notification.user_id == user.id)
-        .options(selectinload(Notification.actor), selectinload(Notification.thread))
+        .options(
+            selectinload(Notification.actor),
+            selectinload(Notification.thread),
+            selectinload(Notification.space),
+        )
         .order_by(Notification.id.desc()),
         page,
         per_page=30,

@@ -119,10 +119,17 @@ def test_matrix_covers_every_rule():
     from tests.briefs.test_policy import MATRIX as BRIEF_MATRIX
     from tests.lessons.test_policy import MATRIX as LESSON_MATRIX
     from tests.resources.test_policy import MATRIX as RESOURCE_MATRIX
+    from tests.stats.test_policy import MATRIX as STATS_MATRIX
     from tests.threads.test_policy import MATRIX as THREAD_MATRIX
 
     assert {
-        action for action, _, _ in MATRIX + THREAD_MATRIX + RESOURCE_MATRIX + BRIEF_MATRIX + LESSON_MATRIX
+        action
+        for action, _, _ in MATRIX
+        + THREAD_MATRIX
+        + RESOURCE_MATRIX
+        + BRIEF_MATRIX
+        + LESSON_MATRIX
+        + STATS_MATRIX
     } | {
         "account.register",
         "account.edit",

@@ -8,6 +8,7 @@ import pytest
 
 from peixun.core.db import utcnow
 from peixun.core.policy import can, load_actor
+from peixun.core.text import local
 from peixun.extensions import db
 from peixun.resources import service
 from peixun.resources.models import Call
@@ -64,7 +65,11 @@ def world(app):
     pick = service.recommend(people["author"], chosen, county)
     service.decide(people["region_admin"], pick, True)
     call = service.open_call(
-        people["region_admin"], county, title="乡土文化教学设计征集", description="", deadline=utcnow().date()
+        people["region_admin"],
+        county,
+        title="乡土文化教学设计征集",
+        description="",
+        deadline=local(utcnow()).date(),  # today in China, where deadlines end
     )
     closed = Call(
         space_id=county.id,

@@ -1,0 +1,288 @@
+"""The 学情 table of a space over a period (seed 000, table 1): one row per child region or
+school for a region, one row per person for a school, workshop or study group.
+
+Every figure is a query over the rows themselves, one query per column, grouped by school
+(a region's rows add up their schools) or by person, so a page costs the same dozen
+queries for ten teachers or a hundred thousand. A person belongs to the row of her school
+(her school membership). What she did counts wherever she did it on the site, so the rows
+of every level add up to the level above.
+
+- 应参训 (enrolled): on the roster (Enrolment); 已报到: of them, signed in at least once;
+  报到率 = 已报到 / 应参训.
+- 活跃: of the enrolled who have signed in, used the site on a day of the period
+  (ActiveDay); 学习率 = 活跃 / 已报到.
+- 研修日志, 发帖 (threads started), 回帖 (replies and comments), 分享资源, 资源被遴选 (her
+  resources selected into a library above), 课例研究 (studies she leads), 简报 (issues she
+  published): made in the period.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import aliased
+
+from peixun.accounts.models import User
+from peixun.briefs.activity import member_ids
+from peixun.briefs.models import PUBLISHED, Brief
+from peixun.core.db import utcnow
+from peixun.core.text import CHINA, local
+from peixun.extensions import db
+from peixun.lessons.models import LessonStudy
+from peixun.resources.models import SELECTED, LibraryEntry, Resource
+from peixun.spaces.models import ACTIVE, REGION, SCHOOL, Membership, Space
+from peixun.stats.models import ActiveDay, Enrolment
+from peixun.threads.models import COMMENTS, JOURNAL, Post, Thread
+
+COUNTS = (
+    "enrolled",
+    "registered",
+    "active",
+    "journals",
+    "threads",
+    "replies",
+    "resources",
+    "selected",
+    "lessons",
+    "briefs",
+)
+COLUMNS = {
+    "enrolled": "应参训",
+    "registered": "已报到",
+    "report_rate": "报到率",
+    "active": "活跃",
+    "learn_rate": "学习率",
+    "journals": "研修日志",
+    "threads": "发帖",
+    "replies": "回帖",
+    "resources": "分享资源",
+    "selected": "资源被遴选",
+    "lessons": "课例研究",
+    "briefs": "简报",
+}
+RATES = {"report_rate": ("registered", "enrolled"), "learn_rate": ("active", "registered")}
+
+
+@dataclass
+class Row:
+    key: int
+    name: str
+    space: Space | None = None  # a child region or school (region pages)
+    user: User | None = None  # a person (school, workshop and group pages)
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTS, 0))
+
+    def rate(self, name: str) -> float | None:
+        top, bottom = RATES[name]
+        return round(100 * self.counts[top] / self.counts[bottom], 2) if self.counts[bottom] else None
+
+    def value(self, column: str) -> float | int | None:
+        return self.rate(column) if column in RATES else self.counts[column]
+
+
+@dataclass
+class Table:
+    space: Space
+    start: datetime
+    end: datetime
+    by: str  # 区域 / 学校 / 成员
+    rows: list[Row]
+    total: Row
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole days, China time: [first, last]."""
+
+    first: date
+    last: date
+
+    @property
+    def start(self) -> datetime:
+        return datetime.combine(self.first, time(), tzinfo=CHINA).astimezone(UTC)
+
+    @property
+    def end(self) -> datetime:
+        return datetime.combine(self.last + timedelta(days=1), time(), tzinfo=CHINA).astimezone(UTC)
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+
+def china_today() -> date:
+    return local(utcnow()).date()
+
+
+class _Keys:
+    """How people become rows: by school (key = the school's id, `schools`) or one row
+    each (key = the user's id, `people`)."""
+
+    def __init__(self, schools=None, people: list[int] | None = None) -> None:
+        self.schools, self.people = schools, people
+
+    def of(self, person):
+        """(key column, restrict) for a statement whose person column is `person`:
+        restrict(statement) keeps (and for schools, joins) the people of the table."""
+        if self.schools is not None:
+            member = aliased(Membership)
+            on = and_(member.user_id == person, member.state == ACTIVE, member.space_id.in_(self.schools))
+            return member.space_id, lambda statement: statement.join(member, on)
+        return person, lambda statement: statement.where(person.in_(self.people))
+
+    def count(self, person, *where, source) -> dict[int, int]:
+        key, restrict = self.of(person)
+        statement = restrict(select(key, func.count()).select_from(source))
+        return dict(db.session.execute(statement.where(*where).group_by(key)).all())
+
+
+def _tally(keys: _Keys, period: Period) -> dict[str, dict[int, int]]:
+    start, end = period.start, period.end
+    in_period = lambda column: (column >= start, column < end)  # noqa: E731
+    enrolled_person = Enrolment.user_id
+    figures: dict[str, dict[int, int]] = {}
+    if keys.schools is not None:  # a region: the roster says where each person belongs
+        base = select(Enrolment.school_id, func.count(), func.count(User.last_login_at)).join(
+            User, User.id == Enrolment.user_id
+        )
+        rows = db.session.execute(
+            base.where(Enrolment.school_id.in_(keys.schools)).group_by(Enrolment.school_id)
+        ).all()
+        figures["enrolled"] = {k: n for k, n, _ in rows}
+        figures["registered"] = {k: n for k, _, n in rows}
+        figures["active"] = dict(
+            db.session.execute(
+                select(Enrolment.school_id, func.count(func.distinct(ActiveDay.user_id)))
+                .join(ActiveDay, ActiveDay.user_id == Enrolment.user_id)
+                .join(User, User.id == Enrolment.user_id)
+                .where(
+                    Enrolment.school_id.in_(keys.schools),
+                    User.last_login_at.is_not(None),
+                    ActiveDay.day >= period.first,
+                    ActiveDay.day <= period.last,
+                )
+                .group_by(Enrolment.school_id)
+            ).all()
+        )
+    else:
+        rows = db.session.execute(
+            select(Enrolment.user_id, User.last_login_at)
+            .join(User, User.id == Enrolment.user_id)
+            .where(enrolled_person.in_(keys.people))
+        ).all()
+        figures["enrolled"] = {k: 1 for k, _ in rows}
+        figures["registered"] = {k: 1 for k, seen in rows if seen is not None}
+        figures["active"] = {
+            k: 1
+            for (k,) in db.session.execute(
+                select(ActiveDay.user_id)
+                .where(
+                    ActiveDay.user_id.in_(list(figures["registered"])),
+                    ActiveDay.day >= period.first,
+                    ActiveDay.day <= period.last,
+                )
+                .distinct()
+            ).all()
+        }
+    figures["journals"] = keys.count(
+        Thread.author_id, Thread.kind == JOURNAL, *in_period(Thread.created_at), source=Thread
+    )
+    posts = db.session.execute(_posts_statement(keys, in_period(Post.created_at))).all()
+    figures["threads"] = {k: n for k, opening, n in posts if opening}
+    figures["replies"] = {}
+    for k, opening, n in posts:
+        if not opening:
+            figures["replies"][k] = figures["replies"].get(k, 0) + n
+    figures["resources"] = keys.count(
+        Resource.author_id, Resource.deleted_at.is_(None), *in_period(Resource.created_at), source=Resource
+    )
+    figures["selected"] = keys.count(
+        Resource.author_id,
+        LibraryEntry.state == SELECTED,
+        LibraryEntry.from_space_id.is_not(None),
+        Resource.deleted_at.is_(None),
+        *in_period(LibraryEntry.decided_at),
+        source=LibraryEntry.__table__.join(Resource.__table__, Resource.id == LibraryEntry.resource_id),
+    )
+    figures["lessons"] = keys.count(
+        LessonStudy.author_id, *in_period(LessonStudy.created_at), source=LessonStudy
+    )
+    figures["briefs"] = keys.count(
+        Brief.author_id, Brief.state == PUBLISHED, *in_period(Brief.published_at), source=Brief
+    )
+    return figures
+
+
+def _posts_statement(keys: _Keys, period_clauses):
+    """(key, is_opening, count) of posts: threads started (journals and comments apart) and
+    replies (in any thread, comments under resources and briefs included)."""
+    key, restrict = keys.of(Post.author_id)
+    opening_thread = and_(Post.is_opening.is_(True), Thread.kind.notin_((JOURNAL, COMMENTS)))
+    statement = restrict(
+        select(key, Post.is_opening, func.count()).select_from(Post).join(Thread, Thread.id == Post.thread_id)
+    )
+    statement = statement.where(Post.deleted_at.is_(None), *period_clauses)
+    return statement.where(opening_thread | Post.is_opening.is_(False)).group_by(key, Post.is_opening)
+
+
+def _fill(rows: dict[int, Row], figures: dict[str, dict[int, int]], row_of: dict[int, int]) -> None:
+    for name, values in figures.items():
+        for key, number in values.items():
+            row = rows.get(row_of.get(key, -1))
+            if row is not None:
+                row.counts[name] += number
+
+
+def table(space: Space, period: Period) -> Table:
+    if space.kind == REGION:
+        return _region_table(space, period)
+    return _people_table(space, period)
+
+
+def _region_table(space: Space, period: Period) -> Table:
+    """One row per child region (its schools summed) or, for a district, per school."""
+    below = (Space.kind == SCHOOL, Space.path.startswith(space.path))
+    schools = db.session.execute(select(Space.id, Space.path).where(*below)).all()
+    children = list(
+        db.session.execute(
+            select(Space)
+            .where(Space.parent_id == space.id, Space.kind.in_((REGION, SCHOOL)))
+            .order_by(Space.kind != REGION, Space.name)
+        ).scalars()
+    )
+    row_of = {}
+    for school_id, path in schools:
+        owner = next((c for c in children if path.startswith(c.path)), None)
+        if owner is not None:
+            row_of[school_id] = owner.id
+    rows = {c.id: Row(c.id, c.name, space=c) for c in children}
+    # The schools as a subquery, not a list: a national region has thousands.
+    _fill(rows, _tally(_Keys(schools=select(Space.id).where(*below)), period), row_of)
+    by = "区域" if any(c.kind == REGION for c in children) else "学校"
+    return Table(space, period.start, period.end, by, list(rows.values()), _total(rows.values()))
+
+
+def _people_table(space: Space, period: Period) -> Table:
+    ids = member_ids(space)
+    people = db.session.execute(
+        select(User).where(User.id.in_(ids)).order_by(User.real_name, User.id)
+    ).scalars()
+    rows = {u.id: Row(u.id, u.display_name, user=u) for u in people}
+    _fill(rows, _tally(_Keys(people=ids), period), {i: i for i in ids})
+    return Table(space, period.start, period.end, "成员", list(rows.values()), _total(rows.values()))
+
+
+def _total(rows) -> Row:
+    total = Row(0, "合计")
+    for row in rows:
+        for name in COUNTS:
+            total.counts[name] += row.counts[name]
+    return total
+
+
+def sort_rows(rows: list[Row], column: str, descending: bool) -> list[Row]:
+    """Missing values (a rate of nothing) last, whichever the direction."""
+    present = [r for r in rows if r.value(column) is not None]
+    missing = [r for r in rows if r.value(column) is None]
+    return sorted(present, key=lambda r: (r.value(column), -r.key), reverse=descending) + missing

@@ -1,0 +1,139 @@
+"""学情 pages: a space's statistics table over a chosen period, sortable, with a bar chart
+drawn on the server (SVG, no JavaScript) and exports to .xlsx and .csv."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from urllib.parse import quote
+
+from flask import Blueprint, Response, abort, flash, redirect, request, url_for
+from flask_login import current_user
+
+from peixun.core.errors import ServiceError
+from peixun.core.policy import require
+from peixun.spaces.models import REGION
+from peixun.spaces.views import SPACE, load_space, render_in_space
+from peixun.stats import export, queries, service
+from peixun.stats.forms import UrgeForm
+from peixun.stats.queries import COLUMNS, RATES, Period, china_today
+
+bp = Blueprint("stats", __name__)
+DEFAULT_DAYS = 28
+MAX_DAYS = 3 * 366
+CHART_ROWS = 30
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _day(name: str, default: date) -> date:
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return date.fromisoformat(raw[:10])
+    except ValueError:
+        raise ServiceError("日期的格式应为 年-月-日，如 2026-12-01。", name) from None
+
+
+def period_arg() -> Period:
+    """?from=&to= (China dates, both included); the last four weeks by default."""
+    today = china_today()
+    last = _day("to", today)
+    first = _day("from", last - timedelta(days=DEFAULT_DAYS - 1))
+    if first > last:
+        raise ServiceError("开始日期不能晚于结束日期。", "from")
+    if (last - first).days >= MAX_DAYS:
+        raise ServiceError("统计时段最长三年。", "from")
+    return Period(first, last)
+
+
+def _sorting(default: str) -> tuple[str, bool]:
+    column = request.args.get("sort", default)
+    if column not in COLUMNS and column != "name":
+        abort(404)
+    return column, request.args.get("dir", "desc") != "asc"
+
+
+def _table(space):
+    period = period_arg()
+    table = queries.table(space, period)
+    column, descending = _sorting("name" if space.kind == REGION else "replies")
+    rows = (
+        sorted(table.rows, key=lambda r: r.name, reverse=descending)
+        if column == "name"
+        else queries.sort_rows(table.rows, column, descending)
+    )
+    return space, period, table, rows, column, descending
+
+
+@bp.route(SPACE + "/stats")
+def space_stats(prefix: str, slug: str):
+    space = load_space(prefix, slug)
+    require("stats.view", space)
+    space, period, table, rows, column, descending = _table(space)
+    idle_days = _idle_days()
+    idle = service.idle_members(space, idle_days) if space.kind != REGION else []
+    chart_column = column if column in COLUMNS else ("learn_rate" if space.kind == REGION else "replies")
+    chart = [(r.name, r.value(chart_column)) for r in rows[:CHART_ROWS]]
+    top = max((v for _, v in chart if v is not None), default=0)
+    return render_in_space(
+        "stats/space.html",
+        space,
+        "stats",
+        table=table,
+        rows=rows,
+        period=period,
+        columns=COLUMNS,
+        rates=RATES,
+        sort=column,
+        descending=descending,
+        chart=chart,
+        chart_column=chart_column,
+        chart_top=100 if chart_column in RATES else top,
+        idle=idle,
+        idle_days=idle_days,
+        urge_form=UrgeForm(days=idle_days, message=service.DEFAULT_URGE),
+    )
+
+
+def _idle_days() -> int:
+    raw = request.args.get("idle", "7")
+    if not raw.isdigit() or not 1 <= int(raw) <= service.MAX_IDLE_DAYS:
+        raise ServiceError(f"天数须在 1–{service.MAX_IDLE_DAYS} 之间。", "idle")
+    return int(raw)
+
+
+@bp.route(SPACE + "/stats/urge", methods=["POST"])
+def urge(prefix: str, slug: str):
+    """督促: notify every member idle for the chosen number of days, in one action."""
+    space = load_space(prefix, slug)
+    require("stats.view", space)
+    if space.kind == REGION:
+        abort(404)
+    form = UrgeForm()
+    if not form.validate_on_submit():
+        raise ServiceError("；".join(e for errors in form.errors.values() for e in errors))
+    idle = [user for user, _ in service.idle_members(space, form.days.data)]
+    sent = service.urge(current_user._get_current_object(), space, idle, form.message.data or "")
+    skipped = len(idle) - sent
+    flash(f"已提醒 {sent} 人。" + (f"{skipped} 人今天已提醒过，未重复发送。" if skipped else ""), "success")
+    return redirect(
+        url_for("stats.space_stats", prefix=prefix, slug=slug, idle=form.days.data, _anchor="idle")
+    )
+
+
+@bp.route(SPACE + "/stats.<any(csv, xlsx):fmt>")
+def export_stats(prefix: str, slug: str, fmt: str):
+    space = load_space(prefix, slug)
+    require("stats.view", space)
+    space, period, table, rows, _, _ = _table(space)
+    name = f"学情统计-{space.name}-{period.first.isoformat()}-{period.last.isoformat()}.{fmt}"
+    body = export.to_csv(table, rows) if fmt == "csv" else export.to_xlsx(table, rows)
+    response = Response(body, mimetype="text/csv" if fmt == "csv" else XLSX)
+    response.headers["Content-Disposition"] = _attachment(name)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _attachment(name: str) -> str:
+    """RFC 5987: an ASCII fallback, then the Chinese name."""
+    return f"attachment; filename=\"stats.{name.rsplit('.', 1)[1]}\"; filename*=UTF-8''{quote(name)}"

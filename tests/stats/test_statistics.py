@@ -1,0 +1,297 @@
+"""The 学情 tables: seed 000's table 1 rebuilt (nine districts, their teachers and what they
+wrote) and checked cell by cell; rates, the period's edges, deleted and outside posts; who
+may see which table; sorting, exports, bad dates; a bounded number of queries; and the
+days each person used the site."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from peixun.core.db import utcnow
+from peixun.core.policy import HOST, REGION_ADMIN, SCHOOL_ADMIN
+from peixun.extensions import db
+from peixun.spaces.queries import personal_space_of
+from peixun.stats import queries
+from peixun.stats.models import ActiveDay, Enrolment
+from peixun.stats.queries import Period, china_today
+from peixun.threads.models import COMMENTS, JOURNAL, TOPIC, Notification, Post, Thread
+from tests.factories import (
+    add_member,
+    appoint,
+    make_group,
+    make_region,
+    make_school,
+    make_user,
+    make_workshop,
+)
+
+# Seed 000, table 1 (各参训区县学情统计): district, 研修日志数, 发帖数; every 报到率 and 学习率 100 %.
+TABLE_1 = (
+    ("兴义市", 124, 512),
+    ("兴仁县", 76, 318),
+    ("普安县", 70, 284),
+    ("晴隆县", 76, 299),
+    ("贞丰县", 66, 292),
+    ("望谟县", 72, 263),
+    ("册亨县", 69, 264),
+    ("安龙县", 76, 334),
+    ("义龙新区", 93, 401),
+)
+TEACHERS = 3  # per district
+
+
+def _post(thread: Thread, author_id: int, when, *, opening: bool = False) -> Post:
+    return Post(
+        thread=thread,
+        author_id=author_id,
+        is_opening=opening,
+        body="研讨",
+        body_html="<p>研讨</p>",
+        created_at=when,
+    )
+
+
+def _thread(space_id: int, author_id: int, kind: str, when) -> Thread:
+    thread = Thread(
+        space_id=space_id,
+        author_id=author_id,
+        kind=kind,
+        title="研讨",
+        created_at=when,
+        last_activity_at=when,
+    )
+    db.session.add(thread)
+    db.session.add(_post(thread, author_id, when, opening=True))
+    return thread
+
+
+def _enrol(user, school, *, registered: bool = True, active_days=()) -> None:
+    db.session.add(Enrolment(user_id=user.id, school_id=school.id))
+    if registered:
+        user.last_login_at = utcnow()
+    for day in active_days:
+        db.session.add(ActiveDay(user_id=user.id, day=day))
+
+
+@pytest.fixture
+def programme(app):
+    """黔西南州 as in seed 000: nine districts, a school each, three enrolled teachers each
+    who all signed in and studied this week, and table 1's journals and posts."""
+    city = make_region("黔西南州", level="city")
+    workshop = make_workshop(city, name="黔西南州初中语文工作坊")
+    now = utcnow() - timedelta(hours=1)
+    today = china_today()
+    districts = {}
+    for name, journals, posts in TABLE_1:
+        district = make_region(name, parent=city)
+        school = make_school(district, f"{name}第一中学")
+        teachers = [make_user(f"t{len(districts)}x{n}", f"{name}教师{n}") for n in range(TEACHERS)]
+        for teacher in teachers:
+            add_member(teacher, school)
+            _enrol(teacher, school, active_days=[today])
+        for n in range(journals):
+            author = teachers[n % TEACHERS]
+            _thread(personal_space_of(author.username).id, author.id, JOURNAL, now)
+        topics = posts // 4  # a quarter start threads; the rest reply
+        opened = [_thread(workshop.id, teachers[n % TEACHERS].id, TOPIC, now) for n in range(topics)]
+        for n in range(posts - topics):
+            db.session.add(_post(opened[n % topics], teachers[(n + 1) % TEACHERS].id, now))
+        districts[name] = (district, school, teachers)
+    db.session.commit()
+    return {"city": city, "workshop": workshop, "districts": districts}
+
+
+def _week() -> Period:
+    today = china_today()
+    return Period(today - timedelta(days=6), today)
+
+
+def test_seed_000_table_1_cell_by_cell(programme):
+    table = queries.table(programme["city"], _week())
+    assert table.by == "区域" and [r.name for r in table.rows] == sorted(name for name, _, _ in TABLE_1)
+    rows = {r.name: r for r in table.rows}
+    for name, journals, posts in TABLE_1:
+        row = rows[name]
+        assert (row.rate("report_rate"), row.rate("learn_rate")) == (100.0, 100.0), name
+        assert row.counts["journals"] == journals, name
+        assert row.counts["threads"] + row.counts["replies"] == posts, name
+        assert row.counts["threads"] == posts // 4 and row.counts["enrolled"] == TEACHERS
+    total = table.total
+    assert total.counts["journals"] == sum(j for _, j, _ in TABLE_1) == 722
+    assert total.counts["threads"] + total.counts["replies"] == sum(p for _, _, p in TABLE_1) == 2967
+    for column in queries.COUNTS:
+        assert total.counts[column] == sum(r.counts[column] for r in table.rows)
+    # A district's own page: one row per school, the same figures.
+    district, school, _ = programme["districts"]["兴义市"]
+    inner = queries.table(district, _week())
+    assert inner.by == "学校" and [r.name for r in inner.rows] == [school.name]
+    assert inner.total.counts == rows["兴义市"].counts
+    # A school's page: one row per teacher, adding up to the school.
+    people = queries.table(school, _week())
+    assert people.by == "成员" and len(people.rows) == TEACHERS
+    assert people.total.counts == rows["兴义市"].counts
+
+
+def test_rates_edges_and_what_does_not_count(programme):
+    district, school, teachers = programme["districts"]["普安县"]
+    late = make_user("latecomer", "未报到")
+    add_member(late, school)
+    _enrol(late, school, registered=False)
+    idle = make_user("idleone", "没来学习")
+    add_member(idle, school)
+    _enrol(idle, school, active_days=[china_today() - timedelta(days=30)])
+    week = _week()
+    before = queries.table(district, week).total.counts.copy()
+    author = teachers[0].id
+    thread = _thread(
+        programme["workshop"].id, author, TOPIC, week.start - timedelta(seconds=1)
+    )  # just before
+    db.session.add(_post(thread, author, week.end))  # just after (the next day, China time)
+    gone = _post(thread, author, week.start)
+    gone.deleted_at = utcnow()
+    db.session.add(gone)
+    comments = _thread(programme["workshop"].id, author, COMMENTS, week.start)  # opening: not a thread
+    db.session.add(_post(comments, teachers[1].id, week.start))  # a comment is a reply
+    db.session.commit()
+    row = queries.table(district, week).total
+    assert (row.counts["enrolled"], row.counts["registered"], row.counts["active"]) == (5, 4, 3)
+    assert (row.rate("report_rate"), row.rate("learn_rate")) == (80.0, 75.0)
+    assert row.counts["threads"] == before["threads"] and row.counts["replies"] == before["replies"] + 1
+    month = Period(china_today() - timedelta(days=40), china_today())
+    assert queries.table(district, month).total.counts["active"] == 4
+
+
+def test_who_sees_which_table(programme, login_as, client, get_page):
+    city, workshop = programme["city"], programme["workshop"]
+    district, school, teachers = programme["districts"]["兴仁县"]
+    region_admin, school_admin, host, leader = (
+        make_user(n, n) for n in ("regadm", "schadm", "hostx", "leadx")
+    )
+    appoint(region_admin, district, REGION_ADMIN)
+    appoint(school_admin, school, SCHOOL_ADMIN)
+    appoint(host, workshop, HOST)
+    add_member(teachers[0], workshop)
+    group = make_group(workshop, leader)  # she leads it
+    cases = {
+        teachers[0]: set(),
+        school_admin: {f"/s/{school.slug}/stats"},
+        region_admin: {f"/r/{district.slug}/stats", f"/s/{school.slug}/stats"},
+        host: {f"/w/{workshop.slug}/stats", f"/g/{group.slug}/stats"},
+        leader: {f"/g/{group.slug}/stats"},
+    }
+    urls = {url for allowed in cases.values() for url in allowed} | {f"/r/{city.slug}/stats"}
+    for user, allowed in cases.items():
+        login_as(user)
+        for url in urls:
+            assert client.get(url).status_code == (200 if url in allowed else 403), (user.username, url)
+    client.delete_cookie("peixun_session")
+    assert client.get(f"/r/{city.slug}/stats").status_code == 302  # guests sign in first
+    login_as(region_admin)
+    page = get_page(f"/r/{district.slug}/stats")
+    assert page.find("a", string="学情") and page.find("svg", class_="bar-chart")
+
+
+def test_sorting_exports_and_bad_dates(programme, login_as, client, get_page):
+    admin = make_user("cityadm", "州管理员")
+    appoint(admin, programme["city"], REGION_ADMIN)
+    login_as(admin)
+    url = f"/r/{programme['city'].slug}/stats"
+    page = get_page(f"{url}?sort=journals&dir=desc")
+    names = [th.get_text(strip=True) for th in page.select("tbody th")]
+    assert names[0] == "兴义市" and names[1] == "义龙新区"  # 124, then 93 journals
+    assert page.select_one("tfoot td").get_text() == str(3 * len(TABLE_1))
+    with client.get(f"{url}.csv?sort=journals") as response:
+        rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    assert rows[1][0] == "区域" and rows[2][0] == "兴义市" and rows[-1][0] == "合计"
+    assert rows[-1][6] == "722"
+    with client.get(f"{url}.xlsx") as response:
+        sheet = load_workbook(io.BytesIO(response.data)).active
+    assert sheet.cell(row=sheet.max_row, column=1).value == "合计"
+    assert sheet.cell(row=sheet.max_row, column=7).value == 722
+    for bad in ("?from=2026-13-01", "?from=明天", "?from=2026-12-05&to=2026-12-01", "?from=2000-01-01"):
+        response = client.get(url + bad)
+        assert (
+            response.status_code == 400 and "日期" in response.get_data(as_text=True)
+        ) or "时段" in response.get_data(as_text=True)
+    assert client.get(f"{url}?sort=nonsense").status_code == 404
+
+
+def test_the_region_page_costs_the_same_queries_with_more_data(programme, login_as, get_page, count_queries):
+    admin = make_user("cityadm2", "州管理员")
+    appoint(admin, programme["city"], REGION_ADMIN)
+    login_as(admin)
+    url = f"/r/{programme['city'].slug}/stats"
+    get_page(url)
+    with count_queries() as few:
+        get_page(url)
+    district = make_region("新区", parent=programme["city"])
+    for n in range(3):
+        school = make_school(district, f"新区第{n}中学")
+        for k in range(4):
+            teacher = make_user(f"more{n}x{k}", "教师")
+            add_member(teacher, school)
+            _enrol(teacher, school, active_days=[china_today()])
+            _thread(programme["workshop"].id, teacher.id, TOPIC, utcnow())
+    db.session.commit()
+    with count_queries() as many:
+        get_page(url)
+    assert len(many.statements) == len(few.statements) <= 25
+
+
+def test_active_days_are_recorded_once_a_day(app, login_as, client):
+    user = make_user("activex", "活跃")
+    login_as(user)
+    client.get("/")
+    client.get("/")
+    days = db.session.execute(select(ActiveDay.day).where(ActiveDay.user_id == user.id)).scalars().all()
+    assert days == [china_today()]
+    assert db.session.execute(select(func.count()).select_from(ActiveDay)).scalar_one() == 1
+
+
+def test_idle_members_are_listed_and_urged_once_a_day(app, login_as, post, client, get_page):
+    host = make_user("urgehost", "坊主")
+    workshop = make_workshop(make_region(), hosts=[host])
+    school = make_school()
+    today = china_today()
+    people = {}
+    for name, days_ago in (("daily", 0), ("lapsed", 10), ("never", None)):
+        people[name] = make_user(f"{name}x", name)
+        add_member(people[name], workshop)
+        _enrol(
+            people[name],
+            school,
+            registered=days_ago is not None,
+            active_days=[] if days_ago is None else [today - timedelta(days=days_ago)],
+        )
+    db.session.commit()
+    login_as(people["daily"])
+    url = f"/w/{workshop.slug}/stats"
+    assert post(f"{url}/urge", {"days": "7"}, form_url="/").status_code == 403
+    login_as(host)
+    page = get_page(f"{url}?idle=7")
+    listed = [a.get_text() for a in page.select("#idle li a")]
+    assert listed == ["never", "lapsed"]  # never signed in first; the host herself is not listed
+    assert "一键督促（2 人）" in page.get_text()
+    assert [a.get_text() for a in get_page(f"{url}?idle=14").select("#idle li a")] == ["never"]
+    assert client.get(f"{url}?idle=0").status_code == 400
+    response = post(f"{url}/urge", {"days": "7", "message": "请本周完成第二阶段的学习。"}, form_url=url)
+    assert response.status_code == 302
+    notes = db.session.execute(select(Notification).where(Notification.kind == "urge")).scalars().all()
+    assert sorted(n.user_id for n in notes) == sorted([people["never"].id, people["lapsed"].id])
+    assert {n.detail for n in notes} == {"请本周完成第二阶段的学习。"} and {n.space_id for n in notes} == {
+        workshop.id
+    }
+    post(f"{url}/urge", {"days": "7"}, form_url=url)  # again the same day: nobody twice
+    assert db.session.execute(select(func.count()).select_from(Notification)).scalar_one() == 2
+    login_as(people["lapsed"])
+    inbox = get_page("/notifications")
+    assert "提醒您参加研修" in inbox.get_text() and workshop.name in inbox.get_text()
+    note = next(n for n in notes if n.user_id == people["lapsed"].id)
+    assert client.get(f"/n/{note.id}").headers["Location"] == f"/w/{workshop.slug}"
