@@ -16,7 +16,24 @@ from peixun.core.rules import (
     _r,
 )
 
+# Who answers for a person's learning: roles over any space she belongs to.
+RESPONSIBLE = frozenset({REGION_ADMIN, SCHOOL_ADMIN, HOST, GROUP_LEADER})
+
+
+def _answers_for(actor, learner) -> bool:
+    if actor.user is None:
+        return False
+    if learner.user.id == actor.user.id or actor.is_admin:
+        return True
+    return any(actor.roles_over(space) & RESPONSIBLE for space in learner.spaces)
+
+
 STATS_RULES: dict[str, Rule] = {
+    "stats.person": _r(
+        USER,
+        when=_answers_for,
+        doc="A person's learning over time: herself, and the admins, hosts and leaders of her spaces.",
+    ),
     "roster.import": _r(
         SITE_ADMIN,
         REGION_ADMIN,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from peixun.accounts.models import User
 from peixun.accounts.service import clean_text
@@ -13,8 +14,8 @@ from peixun.briefs.activity import member_ids
 from peixun.core.db import utcnow
 from peixun.core.errors import ServiceError
 from peixun.extensions import db
-from peixun.spaces.models import RoleAssignment, Space
-from peixun.stats.models import ActiveDay
+from peixun.spaces.models import REGION, SCHOOL, WORKSHOP, RoleAssignment, Space
+from peixun.stats.models import ActiveDay, Enrolment
 from peixun.stats.queries import china_today
 from peixun.threads.models import Notification
 
@@ -65,3 +66,32 @@ def urge(actor: User, space: Space, users: list[User], message: str) -> int:
     )
     db.session.commit()
     return len(sent)
+
+
+UNREGISTERED_SHOWN = 200
+
+
+def unregistered(space: Space) -> tuple[int, list[Enrolment]]:
+    """Who is on the roster of this space (or below it) but has never signed in: how many,
+    and the first UNREGISTERED_SHOWN by school and name."""
+    if space.kind == REGION:
+        where = Enrolment.school_id.in_(select(Space.id).where(Space.path.startswith(space.path)))
+    elif space.kind == SCHOOL:
+        where = Enrolment.school_id == space.id
+    elif space.kind == WORKSHOP:
+        where = Enrolment.workshop_id == space.id
+    else:
+        where = Enrolment.user_id.in_(member_ids(space))
+    never = (where, User.last_login_at.is_(None))
+    count = db.session.execute(
+        select(func.count()).select_from(Enrolment).join(User, User.id == Enrolment.user_id).where(*never)
+    ).scalar_one()
+    shown = db.session.execute(
+        select(Enrolment)
+        .join(User, User.id == Enrolment.user_id)
+        .where(*never)
+        .order_by(Enrolment.school_id, User.real_name, User.id)
+        .limit(UNREGISTERED_SHOWN)
+        .options(selectinload(Enrolment.user), selectinload(Enrolment.school))
+    ).scalars()
+    return count, list(shown)

@@ -6,19 +6,21 @@ from __future__ import annotations
 from datetime import date, timedelta
 from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, flash, redirect, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from peixun.accounts.service import find_user
 from peixun.core.errors import ServiceError
 from peixun.core.policy import require
 from peixun.spaces.models import REGION
 from peixun.spaces.views import SPACE, load_space, render_in_space
-from peixun.stats import export, queries, service
+from peixun.stats import export, person, queries, service
 from peixun.stats.forms import UrgeForm
 from peixun.stats.queries import COLUMNS, RATES, Period, china_today
 
 bp = Blueprint("stats", __name__)
 DEFAULT_DAYS = 28
+PERSON_DAYS = 10 * 7  # a programme's ten weeks
 MAX_DAYS = 3 * 366
 CHART_ROWS = 30
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -34,11 +36,11 @@ def _day(name: str, default: date) -> date:
         raise ServiceError("日期的格式应为 年-月-日，如 2026-12-01。", name) from None
 
 
-def period_arg() -> Period:
+def period_arg(default_days: int = DEFAULT_DAYS) -> Period:
     """?from=&to= (China dates, both included); the last four weeks by default."""
     today = china_today()
     last = _day("to", today)
-    first = _day("from", last - timedelta(days=DEFAULT_DAYS - 1))
+    first = _day("from", last - timedelta(days=default_days - 1))
     if first > last:
         raise ServiceError("开始日期不能晚于结束日期。", "from")
     if (last - first).days >= MAX_DAYS:
@@ -90,6 +92,7 @@ def space_stats(prefix: str, slug: str):
         chart_column=chart_column,
         chart_top=100 if chart_column in RATES else top,
         idle=idle,
+        unregistered=service.unregistered(space),
         idle_days=idle_days,
         urge_form=UrgeForm(days=idle_days, message=service.DEFAULT_URGE),
     )
@@ -137,3 +140,27 @@ def export_stats(prefix: str, slug: str, fmt: str):
 def _attachment(name: str) -> str:
     """RFC 5987: an ASCII fallback, then the Chinese name."""
     return f"attachment; filename=\"stats.{name.rsplit('.', 1)[1]}\"; filename*=UTF-8''{quote(name)}"
+
+
+@bp.route("/u/<username>/stats")
+def person_stats(username: str):
+    """Her learning week by week: her own page, and her admins', hosts' and leader's."""
+    user = find_user(username)
+    if user is None:
+        abort(404)
+    learner = person.learner(user)
+    require("stats.person", learner)
+    period = period_arg(default_days=PERSON_DAYS)
+    weeks = person.weeks(user, period)
+    return render_template(
+        "stats/person.html",
+        learner=learner,
+        owner=user,
+        period=period,
+        weeks=weeks,
+        top=max((w.days for w in weeks), default=0),
+        totals={
+            k: sum(getattr(w, k) for w in weeks)
+            for k in ("days", "threads", "replies", "journals", "resources")
+        },
+    )

@@ -10,6 +10,7 @@ import pytest
 from peixun.core.policy import can, load_actor
 from peixun.extensions import db
 from peixun.stats.models import Enrolment, RosterImport
+from peixun.stats.person import learner
 from tests.core.test_policy import ACTORS
 from tests.core.test_policy import world as base_world  # noqa: F401
 
@@ -26,7 +27,7 @@ def world(base_world):  # noqa: F811
     )
     db.session.add_all([enrolment, record])
     db.session.commit()
-    return base_world | {"enrolment": enrolment, "import": record}
+    return base_world | {"enrolment": enrolment, "import": record, "learner": learner(people["member"])}
 
 
 MATRIX = [
@@ -43,6 +44,8 @@ MATRIX = [
     ("roster.logins", "import", {"school_admin"}),
     ("roster.template", None, set(ACTORS) - {"guest", "disabled_host"}),
     ("person.phone", "enrolment", {"school_admin", "region_admin", "admin"}),
+    # The member belongs to the school and the workshop (not the group).
+    ("stats.person", "learner", {"member", "host", "school_admin", "region_admin", "admin"}),
 ]
 
 

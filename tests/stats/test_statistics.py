@@ -295,3 +295,56 @@ def test_idle_members_are_listed_and_urged_once_a_day(app, login_as, post, clien
     assert "提醒您参加研修" in inbox.get_text() and workshop.name in inbox.get_text()
     note = next(n for n in notes if n.user_id == people["lapsed"].id)
     assert client.get(f"/n/{note.id}").headers["Location"] == f"/w/{workshop.slug}"
+
+
+def test_who_has_not_registered_with_phones_masked_but_for_the_admins(app, login_as, get_page):
+    region = make_region("晴隆县")
+    school = make_school(region, "晴隆县三宝中学")
+    host = make_user("qlhost", "坊主")
+    workshop = make_workshop(region, hosts=[host])
+    admin = make_user("qladmin", "县管理员")
+    appoint(admin, region, REGION_ADMIN)
+    for n, registered in enumerate((False, False, True)):
+        teacher = make_user(f"ql{n}", f"教师{n}")
+        teacher.phone = f"1381234{n:04d}"
+        add_member(teacher, school)
+        add_member(teacher, workshop)
+        _enrol(teacher, school, registered=registered)
+        db.session.execute(
+            Enrolment.__table__.update()
+            .where(Enrolment.user_id == teacher.id)
+            .values(workshop_id=workshop.id)
+        )
+    db.session.commit()
+    login_as(admin)
+    section = get_page(f"/r/{region.slug}/stats").select_one("#unregistered")
+    assert "未报到（2）" in section.get_text() and "13812340000" in section.get_text()
+    login_as(host)
+    section = get_page(f"/w/{workshop.slug}/stats").select_one("#unregistered")
+    assert "未报到（2）" in section.get_text()
+    assert "138****0000" in section.get_text() and "13812340000" not in section.get_text()
+
+
+def test_a_members_own_page_shows_her_weeks(programme, login_as, client, get_page):
+    *_, teachers = programme["districts"]["册亨县"]
+    her, colleague = teachers[0], teachers[1]
+    today = china_today()
+    db.session.add_all(ActiveDay(user_id=her.id, day=today - timedelta(days=d)) for d in (7, 8, 9))
+    db.session.commit()
+    login_as(her)
+    assert get_page(f"/u/{her.username}").find("a", string="我的学习情况")
+    page = get_page(f"/u/{her.username}/stats")
+    text = page.get_text()
+    journals = sum(1 for n in range(69) if n % TEACHERS == 0)  # table 1's 69 journals, round robin
+    assert "学习了 4 天" in text and f"研修日志 {journals} 篇" in text
+    rows = page.select("tbody tr")
+    assert sum(int(r.select("td")[0].get_text()) for r in rows) == 4
+    login_as(colleague)
+    assert client.get(f"/u/{her.username}/stats").status_code == 403
+    host = make_user("cehost", "坊主")
+    appoint(host, programme["workshop"], HOST)
+    add_member(her, programme["workshop"])
+    login_as(host)
+    assert client.get(f"/u/{her.username}/stats").status_code == 200
+    assert client.get("/u/nobody_here/stats").status_code == 404
+    assert client.get(f"/u/{her.username}/stats?from=bad").status_code == 400
