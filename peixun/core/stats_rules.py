@@ -34,6 +34,13 @@ STATS_RULES: dict[str, Rule] = {
         when=_answers_for,
         doc="A person's learning over time: herself, and the admins, hosts and leaders of her spaces.",
     ),
+    "stats.report": _r(
+        SITE_ADMIN,
+        REGION_ADMIN,
+        HOST,
+        when=lambda actor, space: space.kind == "workshop",
+        doc="The weekly 学情通报 of a workshop: its hosts (and admins above).",
+    ),
     "roster.import": _r(
         SITE_ADMIN,
         REGION_ADMIN,

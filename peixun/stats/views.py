@@ -10,12 +10,13 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user
 
 from peixun.accounts.service import find_user
-from peixun.core.errors import ServiceError
+from peixun.briefs import service as briefs
+from peixun.core.errors import ServiceError, form_status, show_refusal
 from peixun.core.policy import require
 from peixun.spaces.models import REGION
 from peixun.spaces.views import SPACE, load_space, render_in_space
-from peixun.stats import export, person, queries, service
-from peixun.stats.forms import UrgeForm
+from peixun.stats import export, person, queries, report, service
+from peixun.stats.forms import ReportForm, UrgeForm
 from peixun.stats.queries import COLUMNS, RATES, Period, china_today
 
 bp = Blueprint("stats", __name__)
@@ -164,3 +165,35 @@ def person_stats(username: str):
             for k in ("days", "threads", "replies", "journals", "resources")
         },
     )
+
+
+@bp.route(SPACE + "/stats/report", methods=["GET", "POST"])
+def weekly_report(prefix: str, slug: str):
+    """The week's 学情通报: drafted from the figures, edited, then posted as a discussion of
+    the workshop or kept as a brief draft to publish with the next issue."""
+    space = load_space(prefix, slug)
+    require("stats.report", space)
+    form = ReportForm()
+    if not form.is_submitted():
+        form.title.data, form.body.data = report.draft(space, report.week_ending())
+    elif form.validate():
+        me = current_user._get_current_object()
+        try:
+            if form.brief.data:
+                brief = briefs.save_draft(
+                    me,
+                    space,
+                    series="workshop",
+                    title=form.title.data,
+                    body=form.body.data,
+                    form_key=form.form_key.data,
+                )
+                flash("已存为简报草稿，可继续编辑后发布。", "success")
+                return redirect(url_for("briefs.edit", brief_id=brief.id))
+            thread = report.post(me, space, form.title.data, form.body.data, form.form_key.data)
+        except ServiceError as error:
+            show_refusal(form, error)
+        else:
+            flash("学情通报已发布。", "success")
+            return redirect(url_for("threads.show", thread_id=thread.id))
+    return render_in_space("stats/report.html", space, "stats", form=form), form_status(form)

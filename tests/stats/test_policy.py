@@ -37,6 +37,8 @@ MATRIX = [
     ("stats.view", "workshop", {"host", "region_admin", "admin"}),
     ("stats.view", "group", {"host", "leader", "region_admin", "admin"}),
     ("stats.view", "personal", set()),
+    ("stats.report", "workshop", {"host", "region_admin", "admin"}),
+    ("stats.report", "group", set()),
     ("roster.import", "county", {"region_admin", "admin"}),
     ("roster.import", "school", {"school_admin", "region_admin", "admin"}),
     ("roster.import", "workshop", set()),

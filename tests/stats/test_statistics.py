@@ -13,9 +13,11 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+from peixun.briefs.models import Brief
 from peixun.core.db import utcnow
 from peixun.core.policy import HOST, REGION_ADMIN, SCHOOL_ADMIN
 from peixun.extensions import db
+from peixun.spaces.models import Activity
 from peixun.spaces.queries import personal_space_of
 from peixun.stats import queries
 from peixun.stats.models import ActiveDay, Enrolment
@@ -348,3 +350,42 @@ def test_a_members_own_page_shows_her_weeks(programme, login_as, client, get_pag
     assert client.get(f"/u/{her.username}/stats").status_code == 200
     assert client.get("/u/nobody_here/stats").status_code == 404
     assert client.get(f"/u/{her.username}/stats?from=bad").status_code == 400
+
+
+def test_the_weekly_report_is_drafted_from_the_figures_and_posted(app, login_as, post, client, get_page):
+    host = make_user("rephost", "坊主")
+    workshop = make_workshop(make_region(), hosts=[host], name="兴义市初中语文工作坊")
+    school = make_school()
+    today = china_today()
+    keen, quiet = make_user("keen", "张丽"), make_user("quiet", "李明")
+    for user in (keen, quiet):
+        add_member(user, workshop)
+        _enrol(user, school, active_days=[today - timedelta(days=9)])
+    db.session.add(ActiveDay(user_id=keen.id, day=today))
+    thread = _thread(workshop.id, keen.id, TOPIC, utcnow() - timedelta(hours=2))
+    db.session.add(_post(thread, keen.id, utcnow() - timedelta(hours=1)))
+    db.session.commit()
+    login_as(keen)
+    url = f"/w/{workshop.slug}/stats/report"
+    assert client.get(url).status_code == 403
+    login_as(host)
+    page = get_page(url)
+    body = page.find("textarea").get_text()
+    assert "| 学习率 | 50.0% | 100.0% | -50.0 个百分点 |" in body
+    assert "| 发帖 | 1 | 0 | +1 |" in body and "| 回帖 | 1 | 0 | +1 |" in body
+    assert "本周研修最积极的是：张丽（发帖回帖 2，日志 0）" in body and "李明。" in body
+    title = page.find("input", id="title")["value"]
+    response = post(
+        url,
+        {"title": title, "body": body.replace("（请在此写下", "大家辛苦了。（"), "post": "1"},
+        form_url=url,
+    )
+    assert response.status_code == 302
+    posted = db.session.execute(select(Thread).where(Thread.title == title)).scalar_one()
+    assert posted.space_id == workshop.id and posted.author_id == host.id
+    lines = db.session.execute(select(Activity).where(Activity.verb == "report.posted")).scalars().all()
+    assert [line.target_id for line in lines] == [posted.id]
+    response = post(url, {"title": title, "body": body, "brief": "1"}, form_url=url)
+    draft = db.session.execute(select(Brief)).scalar_one()
+    assert response.headers["Location"] == f"/b/{draft.id}/edit" and draft.state == "draft"
+    assert post(url, {"title": "", "body": body, "post": "1"}, form_url=url).status_code == 400
