@@ -41,6 +41,12 @@ STATS_RULES: dict[str, Rule] = {
         when=lambda actor, space: space.kind == "workshop",
         doc="The weekly 学情通报 of a workshop: its hosts (and admins above).",
     ),
+    "stats.workload": _r(
+        SITE_ADMIN,
+        REGION_ADMIN,
+        when=lambda actor, space: space.kind == "region",
+        doc="What each host and expert in a region did: its region admins.",
+    ),
     "roster.import": _r(
         SITE_ADMIN,
         REGION_ADMIN,

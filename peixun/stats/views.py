@@ -15,7 +15,7 @@ from peixun.core.errors import ServiceError, form_status, show_refusal
 from peixun.core.policy import require
 from peixun.spaces.models import REGION
 from peixun.spaces.views import SPACE, load_space, render_in_space
-from peixun.stats import export, person, queries, report, service
+from peixun.stats import export, person, queries, report, service, workload
 from peixun.stats.forms import ReportForm, UrgeForm
 from peixun.stats.queries import COLUMNS, RATES, Period, china_today
 
@@ -197,3 +197,19 @@ def weekly_report(prefix: str, slug: str):
             flash("学情通报已发布。", "success")
             return redirect(url_for("threads.show", thread_id=thread.id))
     return render_in_space("stats/report.html", space, "stats", form=form), form_status(form)
+
+
+@bp.route(SPACE + "/stats/workload")
+def host_workload(prefix: str, slug: str):
+    """What each host and expert below the region did in the period (seed 002)."""
+    space = load_space(prefix, slug)
+    require("stats.workload", space)
+    period = period_arg()
+    return render_in_space(
+        "stats/workload.html",
+        space,
+        "stats",
+        period=period,
+        rows=workload.workload(space, period),
+        columns=workload.COLUMNS,
+    )

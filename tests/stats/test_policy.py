@@ -38,6 +38,8 @@ MATRIX = [
     ("stats.view", "group", {"host", "leader", "region_admin", "admin"}),
     ("stats.view", "personal", set()),
     ("stats.report", "workshop", {"host", "region_admin", "admin"}),
+    ("stats.workload", "city", {"region_admin", "admin"}),
+    ("stats.workload", "workshop", set()),
     ("stats.report", "group", set()),
     ("roster.import", "county", {"region_admin", "admin"}),
     ("roster.import", "school", {"school_admin", "region_admin", "admin"}),

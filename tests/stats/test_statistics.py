@@ -389,3 +389,64 @@ def test_the_weekly_report_is_drafted_from_the_figures_and_posted(app, login_as,
     draft = db.session.execute(select(Brief)).scalar_one()
     assert response.headers["Location"] == f"/b/{draft.id}/edit" and draft.state == "draft"
     assert post(url, {"title": "", "body": body, "post": "1"}, form_url=url).status_code == 400
+
+
+def test_host_and_expert_workload(app, login_as, client, get_page):
+    from peixun.lessons import service as lessons
+    from peixun.resources.models import SELECTED, LibraryEntry
+    from tests.factories import make_resource
+
+    county = make_region("兴义市")
+    host, expert, teacher = (
+        make_user("wlhost", "王坊主"),
+        make_user("wlexpert", "刘专家"),
+        make_user("wlteach", "教师"),
+    )
+    workshop = make_workshop(county, hosts=[host])
+    appoint(expert, county, "expert")
+    add_member(teacher, workshop)
+    now = utcnow()
+    question = _thread(workshop.id, teacher.id, "question", now - timedelta(hours=5))
+    db.session.add(_post(question, expert.id, now - timedelta(hours=2)))  # answered 3 hours later
+    db.session.add(
+        _post(question, expert.id, now - timedelta(hours=1))
+    )  # a second answer: still one question
+    db.session.add(
+        Brief(
+            space_id=workshop.id,
+            author_id=host.id,
+            series="workshop",
+            number=1,
+            title="简报",
+            state="published",
+            published_at=now,
+        )
+    )
+    db.session.add(Activity(space_id=workshop.id, actor_id=host.id, verb="report.posted", detail="学情通报"))
+    resource = make_resource(teacher, make_school(county))
+    db.session.add(
+        LibraryEntry(
+            resource_id=resource.id,
+            space_id=workshop.id,
+            state=SELECTED,
+            recommended_by_id=teacher.id,
+            decided_by_id=host.id,
+            decided_at=now,
+        )
+    )
+    group = make_group(workshop, teacher)
+    lessons.create_study(teacher, group, lessons.StudyData(title="《春》", theme="朗读", teacher=teacher))
+    db.session.commit()
+    admin = make_user("wladmin", "县管理员")
+    appoint(admin, county, REGION_ADMIN)
+    login_as(host)
+    assert client.get(f"/r/{county.slug}/stats/workload").status_code == 403
+    login_as(admin)
+    page = get_page(f"/r/{county.slug}/stats/workload")
+    rows = {
+        tr.th.get_text(strip=True): [td.get_text(strip=True) for td in tr.select("td")]
+        for tr in page.select("tbody tr")
+    }
+    # role, spaces, 简报, 学情通报, 答疑, 平均用时, 遴选, 课例
+    assert rows["王坊主"][:1] == ["坊主"] and rows["王坊主"][2:] == ["1", "1", "0", "—", "1", "1"]
+    assert rows["刘专家"][:1] == ["学科专家"] and rows["刘专家"][2:] == ["0", "0", "1", "3.0", "0", "1"]
