@@ -34,7 +34,7 @@ from peixun.lessons.models import LessonStudy
 from peixun.resources.models import SELECTED, LibraryEntry, Resource
 from peixun.spaces.models import ACTIVE, REGION, SCHOOL, Membership, Space
 from peixun.stats.models import ActiveDay, Enrolment
-from peixun.threads.models import COMMENTS, JOURNAL, Post, Thread
+from peixun.threads.models import JOURNAL, PERIODIC, QUESTION, TOPIC, Post, Thread
 
 COUNTS = (
     "enrolled",
@@ -122,19 +122,28 @@ class _Keys:
     def __init__(self, schools=None, people: list[int] | None = None) -> None:
         self.schools, self.people = schools, people
 
-    def of(self, person):
-        """(key column, restrict) for a statement whose person column is `person`:
-        restrict(statement) keeps (and for schools, joins) the people of the table."""
-        if self.schools is not None:
-            member = aliased(Membership)
-            on = and_(member.user_id == person, member.state == ACTIVE, member.space_id.in_(self.schools))
-            return member.space_id, lambda statement: statement.join(member, on)
-        return person, lambda statement: statement.where(person.in_(self.people))
-
     def count(self, person, *where, source) -> dict[int, int]:
-        key, restrict = self.of(person)
-        statement = restrict(select(key, func.count()).select_from(source))
-        return dict(db.session.execute(statement.where(*where).group_by(key)).all())
+        """{key: rows of `source` matching `where`}, `person` naming whose row it is.
+
+        For schools the rows are first counted per person, then the (far fewer) per-person
+        counts are joined to the school memberships: a million posts are grouped once
+        instead of each being joined (bench/stats.py)."""
+        if self.schools is None:
+            statement = (
+                select(person, func.count()).select_from(source).where(person.in_(self.people), *where)
+            )
+            return dict(db.session.execute(statement.group_by(person)).all())
+        inner = (
+            select(person.label("person"), func.count().label("n"))
+            .select_from(source)
+            .where(*where)
+            .group_by(person)
+            .subquery()
+        )
+        member = aliased(Membership)
+        on = and_(member.user_id == inner.c.person, member.state == ACTIVE, member.space_id.in_(self.schools))
+        statement = select(member.space_id, func.sum(inner.c.n)).select_from(inner).join(member, on)
+        return {k: int(n) for k, n in db.session.execute(statement.group_by(member.space_id)).all()}
 
 
 def _tally(keys: _Keys, period: Period) -> dict[str, dict[int, int]]:
@@ -188,12 +197,14 @@ def _tally(keys: _Keys, period: Period) -> dict[str, dict[int, int]]:
     figures["journals"] = keys.count(
         Thread.author_id, Thread.kind == JOURNAL, *in_period(Thread.created_at), source=Thread
     )
-    posts = db.session.execute(_posts_statement(keys, in_period(Post.created_at))).all()
-    figures["threads"] = {k: n for k, opening, n in posts if opening}
-    figures["replies"] = {}
-    for k, opening, n in posts:
-        if not opening:
-            figures["replies"][k] = figures["replies"].get(k, 0) + n
+    # Discussions started (topics, questions, periodic topics; not journals, nor the
+    # comments under resources and briefs), and replies in any thread, comments included.
+    discussions = Thread.kind.in_((TOPIC, QUESTION, PERIODIC))
+    figures["threads"] = keys.count(
+        Thread.author_id, discussions, *in_period(Thread.created_at), source=Thread
+    )
+    live = (Post.is_opening.is_(False), Post.deleted_at.is_(None), *in_period(Post.created_at))
+    figures["replies"] = keys.count(Post.author_id, *live, source=Post)
     figures["resources"] = keys.count(
         Resource.author_id, Resource.deleted_at.is_(None), *in_period(Resource.created_at), source=Resource
     )
@@ -212,18 +223,6 @@ def _tally(keys: _Keys, period: Period) -> dict[str, dict[int, int]]:
         Brief.author_id, Brief.state == PUBLISHED, *in_period(Brief.published_at), source=Brief
     )
     return figures
-
-
-def _posts_statement(keys: _Keys, period_clauses):
-    """(key, is_opening, count) of posts: threads started (journals and comments apart) and
-    replies (in any thread, comments under resources and briefs included)."""
-    key, restrict = keys.of(Post.author_id)
-    opening_thread = and_(Post.is_opening.is_(True), Thread.kind.notin_((JOURNAL, COMMENTS)))
-    statement = restrict(
-        select(key, Post.is_opening, func.count()).select_from(Post).join(Thread, Thread.id == Post.thread_id)
-    )
-    statement = statement.where(Post.deleted_at.is_(None), *period_clauses)
-    return statement.where(opening_thread | Post.is_opening.is_(False)).group_by(key, Post.is_opening)
 
 
 def _fill(rows: dict[int, Row], figures: dict[str, dict[int, int]], row_of: dict[int, int]) -> None:

@@ -32,6 +32,8 @@ class Thread(IdMixin, CreatedMixin, AuthoredInSpace, db.Model):
     __tablename__ = "threads"
     __table_args__ = (
         Index("ix_threads_space_activity", "space_id", "is_pinned", "last_activity_at"),
+        # 学情 (stats): discussions and journals started in a period, by author.
+        Index("ix_threads_kind_created", "kind", "created_at", "author_id"),
         # 学习园地 第N期: numbered per space, never twice (two hosts publishing at once).
         UniqueConstraint("space_id", "period_number"),
     )
@@ -71,7 +73,11 @@ class Post(IdMixin, CreatedMixin, db.Model):
     """The opening post of a thread or a reply; HTML is rendered once when saved."""
 
     __tablename__ = "posts"
-    __table_args__ = (Index("ix_posts_thread_id_id", "thread_id", "id"),)
+    __table_args__ = (
+        Index("ix_posts_thread_id_id", "thread_id", "id"),
+        # 学情 (stats): who wrote how many in a period, read from the index alone.
+        Index("ix_posts_created_author", "created_at", "author_id", "is_opening", "deleted_at"),
+    )
 
     thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"))
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
