@@ -29,4 +29,4 @@ class ReportForm(FlaskForm):
     title = StringField("标题", validators=[InputRequired(REQUIRED), Length(max=120)])
     body = BodyField("通报内容")
     post = SubmitField("发布到工作坊研讨")
-    brief = SubmitField("存为简报草稿")
+    brief = SubmitField("放入简报草稿")

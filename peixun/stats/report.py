@@ -6,7 +6,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from sqlalchemy import select
+
 from peixun.accounts.models import User
+from peixun.briefs import service as briefs
+from peixun.briefs.models import DRAFT, Brief
 from peixun.extensions import db
 from peixun.spaces.models import Space
 from peixun.spaces.service import record
@@ -111,3 +115,33 @@ def post(actor: User, workshop: Space, title: str, body: str, form_key: str | No
     record(workshop, actor, "report.posted", thread.title, thread.id)
     db.session.commit()
     return thread
+
+
+def into_brief(actor: User, workshop: Space, title: str, body: str, form_key: str | None = None) -> Brief:
+    """Put the 通报 into the host's 工作坊简报 draft in progress (at its end, under its own
+    heading), or start a draft with it when she has none."""
+    current = db.session.execute(
+        select(Brief)
+        .where(
+            Brief.space_id == workshop.id,
+            Brief.author_id == actor.id,
+            Brief.state == DRAFT,
+            Brief.series == "workshop",
+        )
+        .order_by(Brief.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if current is None:
+        return briefs.save_draft(
+            actor, workshop, series="workshop", title=title, body=body, form_key=form_key
+        )
+    if title in current.body:  # the same 通报 twice (a double submit): once is enough
+        return current
+    briefs.edit(
+        actor,
+        current,
+        series=current.series,
+        title=current.title,
+        body=f"{current.body}\n\n## {title}\n\n{body}",
+    )
+    return current

@@ -10,7 +10,6 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user
 
 from peixun.accounts.service import find_user
-from peixun.briefs import service as briefs
 from peixun.core.errors import ServiceError, form_status, show_refusal
 from peixun.core.policy import require
 from peixun.spaces.models import REGION
@@ -180,15 +179,8 @@ def weekly_report(prefix: str, slug: str):
         me = current_user._get_current_object()
         try:
             if form.brief.data:
-                brief = briefs.save_draft(
-                    me,
-                    space,
-                    series="workshop",
-                    title=form.title.data,
-                    body=form.body.data,
-                    form_key=form.form_key.data,
-                )
-                flash("已存为简报草稿，可继续编辑后发布。", "success")
+                brief = report.into_brief(me, space, form.title.data, form.body.data, form.form_key.data)
+                flash("已放入简报草稿，可继续编辑后发布。", "success")
                 return redirect(url_for("briefs.edit", brief_id=brief.id))
             thread = report.post(me, space, form.title.data, form.body.data, form.form_key.data)
         except ServiceError as error:

@@ -388,6 +388,9 @@ def test_the_weekly_report_is_drafted_from_the_figures_and_posted(app, login_as,
     response = post(url, {"title": title, "body": body, "brief": "1"}, form_url=url)
     draft = db.session.execute(select(Brief)).scalar_one()
     assert response.headers["Location"] == f"/b/{draft.id}/edit" and draft.state == "draft"
+    post(url, {"title": "下周的通报", "body": "第二份", "brief": "1"}, form_url=url)  # into the same draft
+    draft = db.session.execute(select(Brief)).scalar_one()
+    assert "## 下周的通报\n\n第二份" in draft.body and draft.body.strip().startswith("各位老师")
     assert post(url, {"title": "", "body": body, "post": "1"}, form_url=url).status_code == 400
 
 
