@@ -363,6 +363,6 @@ def test_stats_table_keeps_its_columns_and_scrolls_in_its_box_on_a_phone(
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     head = phone.locator("table.stats thead")
     expect(head.get_by_role("link", name="学习率", exact=True)).to_be_visible(timeout=1_000)
-    scroller = phone.locator(".table-scroll")
+    scroller = phone.locator(".table-scroll").filter(has=phone.locator("table.stats"))
     assert scroller.evaluate("el => el.scrollWidth > el.clientWidth")
     assert scroller.evaluate("el => { el.scrollLeft = 200; return el.scrollLeft; }") > 0
