@@ -71,30 +71,24 @@ def create_user(
     must_change_password so the owner picks her own password at first login.
     `password_hash` lets bulk loaders hash one shared password once.
     """
-    username = normalise_username(username)
-    if not re.match(USERNAME_PATTERN, username):
-        raise ServiceError("用户名须以英文字母开头，由 3–32 个小写字母、数字或下划线组成。", "username")
-    real_name = clean_text(real_name, 32)
-    if not real_name:
-        raise ServiceError("请填写姓名。", "real_name")
-    if password_hash is None:
-        check_password_rules(password or "")
-        password_hash = hash_password(password or "")
-    exists = db.session.execute(
-        select(func.count()).select_from(User).where(User.username == username)
-    ).scalar_one()
-    if exists:
-        raise ServiceError("该用户名已被使用，请换一个。", "username")
-    user = User(
-        username=username,
-        real_name=real_name,
-        password_hash=password_hash,
+    user = build_user(
+        username,
+        real_name,
+        password_hash or "",
         is_admin=is_admin,
         must_change_password=must_change_password,
         subject=subject,
         stage=stage,
-        bio=clean_text(bio, 500),
+        bio=bio,
     )
+    if password_hash is None:
+        check_password_rules(password or "")
+        user.password_hash = hash_password(password or "")
+    exists = db.session.execute(
+        select(func.count()).select_from(User).where(User.username == user.username)
+    ).scalar_one()
+    if exists:
+        raise ServiceError("该用户名已被使用，请换一个。", "username")
     db.session.add(user)
     try:
         db.session.flush()
@@ -105,6 +99,19 @@ def create_user(
     if commit:
         db.session.commit()
     return user
+
+
+def build_user(username: str, real_name: str, password_hash: str, **fields: object) -> User:
+    """A new account's row, checked but not yet added (create_user adds one; a roster
+    import adds thousands at once)."""
+    username = normalise_username(username)
+    if not re.match(USERNAME_PATTERN, username):
+        raise ServiceError("用户名须以英文字母开头，由 3–32 个小写字母、数字或下划线组成。", "username")
+    real_name = clean_text(real_name, 32)
+    if not real_name:
+        raise ServiceError("请填写姓名。", "real_name")
+    bio = clean_text(str(fields.pop("bio", "") or ""), 500)
+    return User(username=username, real_name=real_name, password_hash=password_hash, bio=bio, **fields)
 
 
 def authenticate(username: str, password: str) -> User | None:

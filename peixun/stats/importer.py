@@ -20,6 +20,7 @@ from pathlib import Path
 from flask import current_app
 from pypinyin import lazy_pinyin
 from sqlalchemy import select, true
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from werkzeug.security import generate_password_hash
 
@@ -255,36 +256,18 @@ def apply(actor: User, record: RosterImport, the_plan: Plan) -> list[tuple[str, 
         raise ServiceError(f"名单中有 {len(the_plan.errors)} 处错误，未导入任何数据。")
     if record.state != "preview":
         raise ServiceError("这份名单已经导入过了。")
-    logins = []
+    logins: list[tuple[str, str, str, str]] = []
+    enrolments = _current([o.user for o in the_plan.outcomes if o.user is not None])[1]
     try:
-        for o in the_plan.outcomes:
-            assert o.school is not None
-            if o.action == "create":
-                password = initial_password()
-                user = accounts.create_user(
-                    o.username,
-                    o.name,
-                    password_hash=generate_password_hash(password, method=INITIAL_HASH),
-                    must_change_password=True,
-                    subject=o.subject,
-                    stage=o.stage,
-                    school_id=o.school.id,
-                    commit=False,
-                )
-                user.phone, user.gender = o.phone, o.gender
-                logins.append((o.name, o.username, password, o.school.name))
-            elif o.action == "update":
-                user = o.user
-                assert user is not None
-                user.real_name, user.gender, user.phone = o.name, o.gender, o.phone
-                user.subject, user.stage = o.subject, o.stage
-                spaces.set_school(user, o.school.id)
-            else:
-                user = o.user
-                assert user is not None
-            _enrol(user, o, record)
-            if o.workshop is not None:
-                spaces.add_member(actor, o.workshop, user, commit=False)
+        _create_accounts([o for o in the_plan.outcomes if o.action == "create"], logins)
+        # No autoflush: every query would flush the whole growing session (9 ms a row at
+        # 5,000 rows); the services flush where they need ids.
+        with db.session.no_autoflush:
+            for o in the_plan.outcomes:
+                user = _apply_row(o)
+                _enrol(user, o, record, enrolments.get(user.id))
+                if o.workshop is not None:
+                    spaces.add_member(actor, o.workshop, user, commit=False)
         counts = the_plan.counts
         record.rows, record.created = len(the_plan.outcomes), counts["create"]
         record.updated, record.unchanged = counts["update"], counts["same"]
@@ -299,8 +282,48 @@ def apply(actor: User, record: RosterImport, the_plan: Plan) -> list[tuple[str, 
     return logins
 
 
-def _enrol(user: User, o: Outcome, record: RosterImport) -> None:
-    enrolment = db.session.execute(select(Enrolment).where(Enrolment.user_id == user.id)).scalar_one_or_none()
+def _create_accounts(creates: list[Outcome], logins: list[tuple[str, str, str, str]]) -> None:
+    """The new teachers' accounts, personal spaces and school memberships, a few flushes
+    for all of them (one account at a time took 9 ms: 46 s for 5,000 rows)."""
+    users = []
+    for o in creates:
+        assert o.school is not None
+        password = initial_password()
+        o.user = accounts.build_user(
+            o.username,
+            o.name,
+            generate_password_hash(password, method=INITIAL_HASH),
+            must_change_password=True,
+            subject=o.subject,
+            stage=o.stage,
+            phone=o.phone,
+            gender=o.gender,
+        )
+        users.append(o.user)
+        logins.append((o.name, o.username, password, o.school.name))
+    if not users:
+        return
+    db.session.add_all(users)
+    try:
+        db.session.flush()
+    except IntegrityError:  # a name or phone taken since the preview
+        db.session.rollback()
+        raise ServiceError("有用户名或手机号在预览后被占用，请重新上传名单预览。") from None
+    spaces.add_personal_spaces(users, {o.user.id: o.school for o in creates if o.user and o.school})
+
+
+def _apply_row(o: Outcome) -> User:
+    assert o.school is not None and o.user is not None
+    if o.action == "update":
+        user = o.user
+        user.real_name, user.gender, user.phone = o.name, o.gender, o.phone
+        user.subject, user.stage = o.subject, o.stage
+        spaces.set_school(user, o.school.id)
+    return o.user
+
+
+def _enrol(user: User, o: Outcome, record: RosterImport, enrolment: Enrolment | None) -> None:
+    assert o.school is not None
     if enrolment is None:
         enrolment = Enrolment(user_id=user.id, school_id=o.school.id, import_id=record.id)
         db.session.add(enrolment)

@@ -119,8 +119,10 @@ class _Keys:
     """How people become rows: by school (key = the school's id, `schools`) or one row
     each (key = the user's id, `people`)."""
 
-    def __init__(self, schools=None, people: list[int] | None = None) -> None:
-        self.schools, self.people = schools, people
+    def __init__(self, schools=None, people: list[int] | None = None, narrow: bool = True) -> None:
+        # narrow: count only the people of these schools (a county among many); a province
+        # holding most of the site counts everyone and skips the filter (bench/stats.py).
+        self.schools, self.people, self.narrow = schools, people, narrow
 
     def count(self, person, *where, source) -> dict[int, int]:
         """{key: rows of `source` matching `where`}, `person` naming whose row it is.
@@ -133,10 +135,13 @@ class _Keys:
                 select(person, func.count()).select_from(source).where(person.in_(self.people), *where)
             )
             return dict(db.session.execute(statement.group_by(person)).all())
+        people = select(Membership.user_id).where(
+            Membership.space_id.in_(self.schools), Membership.state == ACTIVE
+        )
         inner = (
             select(person.label("person"), func.count().label("n"))
             .select_from(source)
-            .where(*where)
+            .where(person.in_(people), *where)
             .group_by(person)
             .subquery()
         )
@@ -257,7 +262,8 @@ def _region_table(space: Space, period: Period) -> Table:
             row_of[school_id] = owner.id
     rows = {c.id: Row(c.id, c.name, space=c) for c in children}
     # The schools as a subquery, not a list: a national region has thousands.
-    _fill(rows, _tally(_Keys(schools=select(Space.id).where(*below)), period), row_of)
+    keys = _Keys(schools=select(Space.id).where(*below), narrow=space.parent_id is not None)
+    _fill(rows, _tally(keys, period), row_of)
     by = "区域" if any(c.kind == REGION for c in children) else "学校"
     return Table(space, period.start, period.end, by, list(rows.values()), _total(rows.values()))
 
