@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from sqlalchemy import Boolean, String, Text
+from sqlalchemy import Boolean, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from peixun.core.db import CreatedMixin, IdMixin, UTCDateTime
@@ -20,6 +20,8 @@ def new_auth_token() -> str:
 
 class User(IdMixin, CreatedMixin, db.Model):
     __tablename__ = "users"
+    # One person per mobile number (a unique index, which SQLite adds without rebuilding the table).
+    __table_args__ = (Index("ix_users_phone", "phone", unique=True),)
 
     username: Mapped[str] = mapped_column(String(32), unique=True)
     real_name: Mapped[str] = mapped_column(String(32))
@@ -32,7 +34,7 @@ class User(IdMixin, CreatedMixin, db.Model):
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
     # From the roster (学员信息表): the mobile number is how a re-import finds her again, and
     # it is shown masked (138****2264) to all but the admins of her scope.
-    phone: Mapped[str | None] = mapped_column(String(11), unique=True, nullable=True)
+    phone: Mapped[str | None] = mapped_column(String(11), nullable=True)
     gender: Mapped[str] = mapped_column(String(1), default="", server_default="")  # 男 / 女 / ""
     subject: Mapped[str] = mapped_column(String(16), default="")
     stage: Mapped[str] = mapped_column(String(8), default="")

@@ -57,10 +57,14 @@ def import_command(
         f"有错误 {counts['error']}（{time.perf_counter() - started:.1f} s）"
     )
     if plan.errors:
+        db.session.delete(record)
+        db.session.commit()
         for error in plan.errors:
             click.echo(f"  第 {error.row} 行 {error.column}：{error.message}", err=True)
         raise click.ClickException(f"{len(plan.errors)} 处错误，未导入任何数据。")
-    if dry_run:
+    if dry_run:  # the preview only: forget the upload's record (the file itself is kept by content)
+        db.session.delete(record)
+        db.session.commit()
         return
     try:
         made = importer.import_roster(actor, record, plan)

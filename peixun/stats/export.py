@@ -13,7 +13,13 @@ from peixun.stats.queries import COLUMNS, RATES, Row, Table
 
 
 def _cells(row: Row) -> list:
-    return [row.name, *(_value(row, c) for c in COLUMNS)]
+    return [_text(row.name), *(_value(row, c) for c in COLUMNS)]
+
+
+def _text(value: str) -> str:
+    """A name as text, never a formula: Excel runs cells starting = + - @ (a teacher
+    chooses her own name)."""
+    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def _value(row: Row, column: str):

@@ -83,19 +83,21 @@ def _table(path: Path, filename: str) -> list[list[object]]:
         with path.open("rb") as stream:
             try:
                 book = load_workbook(stream, read_only=True, data_only=True)
-            except Exception as error:  # openpyxl raises many kinds for a damaged file
+                try:
+                    rows = []
+                    for values in book.worksheets[0].iter_rows(values_only=True):
+                        rows.append(list(values))
+                        if len(rows) > MAX_ROWS + HEADER_SEARCH_ROWS:
+                            raise RosterError(f"一次最多导入 {MAX_ROWS} 行，请分成几个文件。")
+                    return rows
+                finally:
+                    book.close()
+            except RosterError:
+                raise
+            except Exception as error:  # openpyxl and its XML parser raise many kinds for a damaged file
                 raise RosterError(
                     "无法读取这个 Excel 文件，请确认是 .xlsx 格式（可用“另存为”转换）。"
                 ) from error
-            try:
-                rows = []
-                for values in book.worksheets[0].iter_rows(values_only=True):
-                    rows.append(list(values))
-                    if len(rows) > MAX_ROWS + HEADER_SEARCH_ROWS:
-                        raise RosterError(f"一次最多导入 {MAX_ROWS} 行，请分成几个文件。")
-                return rows
-            finally:
-                book.close()
     if suffix == ".csv":
         data = path.read_bytes()
         for encoding in ("utf-8-sig", "gb18030"):

@@ -19,12 +19,13 @@ from peixun.spaces.views import SPACE, load_space, render_in_space
 from peixun.stats import importer
 from peixun.stats.forms import RosterUploadForm
 from peixun.stats.models import RosterImport
+from peixun.stats.planning import ACTIONS
 from peixun.stats.roster import template
 
 bp = Blueprint("roster", __name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PREVIEW_ROWS = 200  # outcomes per preview page; errors are always listed in full
-FILTERS = ("all", *importer.ACTIONS)
+FILTERS = ("all", *ACTIONS)
 
 
 def _load(import_id: int) -> RosterImport:
@@ -96,7 +97,7 @@ def preview(import_id: int):
         page=page,
         pages=pages,
         shown=shown,
-        actions=importer.ACTIONS,
+        actions=ACTIONS,
         has_logins=importer.logins_path(record).exists(),
     )
     if space is None:
@@ -108,6 +109,9 @@ def preview(import_id: int):
 def confirm(import_id: int):
     record = _load(import_id)
     require("roster.view", record)
+    if record.scope is None:  # its region or school is gone: nothing to import into
+        abort(404)
+    require("roster.import", record.scope)  # she may have lost the role since the preview
     try:
         plan = importer.load_plan(record)
         made = importer.import_roster(current_user._get_current_object(), record, plan)

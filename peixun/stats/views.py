@@ -31,9 +31,12 @@ def _day(name: str, default: date) -> date:
     if not raw:
         return default
     try:
-        return date.fromisoformat(raw[:10])
+        day = date.fromisoformat(raw[:10])
     except ValueError:
         raise ServiceError("日期的格式应为 年-月-日，如 2026-12-01。", name) from None
+    if not 2000 <= day.year <= 2100:
+        raise ServiceError("请选择 2000 年到 2100 年之间的日期。", name)
+    return day
 
 
 def period_arg(default_days: int = DEFAULT_DAYS) -> Period:
@@ -100,7 +103,7 @@ def space_stats(prefix: str, slug: str):
 
 def _idle_days() -> int:
     raw = request.args.get("idle", "7")
-    if not raw.isdigit() or not 1 <= int(raw) <= service.MAX_IDLE_DAYS:
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 3) or not 1 <= int(raw) <= service.MAX_IDLE_DAYS:
         raise ServiceError(f"天数须在 1–{service.MAX_IDLE_DAYS} 之间。", "idle")
     return int(raw)
 

@@ -106,8 +106,9 @@ def workload(region: Space, period: Period) -> list[WorkRow]:
     )
     # 答疑: questions below the region she answered in the period, and how long the first
     # answer of hers took after the question was asked.
+    first = func.min(Post.created_at)
     first_answers = db.session.execute(
-        select(Post.author_id, Thread.created_at, func.min(Post.created_at))
+        select(Post.author_id, Thread.created_at, first)
         .join(Thread, Thread.id == Post.thread_id)
         .where(
             Post.author_id.in_(ids),
@@ -115,10 +116,9 @@ def workload(region: Space, period: Period) -> list[WorkRow]:
             Post.deleted_at.is_(None),
             Thread.kind == QUESTION,
             Thread.space_id.in_(below),
-            Post.created_at >= start,
-            Post.created_at < end,
         )
         .group_by(Post.author_id, Thread.id, Thread.created_at)
+        .having(first >= start, first < end)  # her first answer, when it falls in the period
     ).all()
     waits: dict[int, list[float]] = {}
     for user_id, asked, answered in first_answers:

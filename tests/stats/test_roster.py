@@ -19,7 +19,7 @@ from peixun.core.errors import ServiceError
 from peixun.core.policy import REGION_ADMIN, SCHOOL_ADMIN
 from peixun.extensions import db
 from peixun.spaces import service as spaces
-from peixun.spaces.models import ACTIVE, Membership
+from peixun.spaces.models import ACTIVE, Membership, RoleAssignment
 from peixun.stats import importer
 from peixun.stats.models import Enrolment, RosterImport
 from peixun.stats.roster import COLUMNS, normalise_phone, read_roster, template
@@ -269,3 +269,39 @@ def test_flask_roster_import(app, world, tmp_path):
         args=["roster", "import", str(path), "--as", "regionadm", "--scope", world["minzu"].slug]
     )
     assert result.exit_code != 0 and "may not" in result.output
+
+
+def test_a_roster_cannot_reach_people_outside_the_scope(world, login_as, post, client, get_page):
+    outsider = make_user("farteacher", "外校老师")
+    outsider.phone = "13900009999"
+    from tests.factories import add_member
+
+    add_member(outsider, world["minzu"])  # 兴仁县, not hers
+    db.session.commit()
+    rows = [
+        _row("改名", "13900009999"),  # the other county's teacher, by phone
+        _row("改名二", "13900008888", 用户名="siteadm"),  # the site admin, by username
+        _row("张丽", "13812345678"),
+        _row("张丽二", "13812345679", 用户名="zhangli"),  # the name row 5 is about to get
+    ]
+    plan = importer.load_plan(_start(world, _xlsx(rows), actor="school_admin", scope="bazhong"))
+    assert [(e.row, e.column) for e in plan.errors] == [(3, "手机"), (4, "用户名"), (6, "用户名")]
+    assert db.session.get(User, outsider.id).real_name == "外校老师"
+    # Confirming needs the right to import there still.
+    record = _start(world, _xlsx(rows[2:3]), actor="school_admin", scope="bazhong")
+    url = f"/roster/{record.id}"
+    login_as(world["school_admin"])
+    get_page(url)
+    db.session.execute(
+        RoleAssignment.__table__.delete().where(RoleAssignment.user_id == world["school_admin"].id)
+    )
+    db.session.commit()
+    assert post(f"{url}/confirm", {}, form_url="/").status_code == 403
+    assert db.session.execute(select(func.count()).select_from(Enrolment)).scalar_one() == 0
+
+
+def test_a_damaged_xlsx_is_refused_politely(world, login_as, get_page):
+    data = _xlsx([_row("张丽", "13812345678")])
+    record = _start(world, data[: len(data) // 2] + b"\0" * 10)
+    login_as(world["admin"])
+    assert "无法读取" in get_page(f"/roster/{record.id}").get_text()

