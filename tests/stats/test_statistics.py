@@ -474,8 +474,5 @@ def test_exports_never_carry_a_formula(programme):
     names = [sheet.cell(row=r, column=1).value for r in range(3, sheet.max_row + 1)]
     assert '\'=HYPERLINK("http://evil","点我")' in names
     assert all(sheet.cell(row=r, column=1).data_type == "s" for r in range(3, sheet.max_row + 1))
-    assert (
-        "\n'=HYPERLINK"
-        in export.to_csv(table, table.rows).decode("utf-8-sig").replace("\"'=", "'=").replace('"""', '"')
-        or True
-    )
+    rows = list(csv.reader(io.StringIO(export.to_csv(table, table.rows).decode("utf-8-sig"))))
+    assert '\'=HYPERLINK("http://evil","点我")' in [row[0] for row in rows]
