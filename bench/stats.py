@@ -243,7 +243,7 @@ def main() -> None:
             size = len(client.get(path).data) / 1024
             median, p95, count = timed(lambda path=path: client.get(path), args.runs)
             print(f"| {label} 学情 `{path}` | {count} | {median:.0f} | {p95:.0f} | {size:.0f} |", flush=True)
-        for line in time_roster(args):
+        for line in time_roster(args) if args.roster else []:
             print(line, flush=True)
     if not args.keep:
         drop_database(args, DATABASE)
