@@ -22,9 +22,10 @@ from typing import Any
 from whoosh import columns, index, scoring, writing
 from whoosh import query as wq
 from whoosh.analysis import Token, Tokenizer
-from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
+from whoosh.util.times import datetime_to_long
 
 from peixun.search.analyzer import index_tokens, pinyin_keys
 from peixun.search.backends import whoosh_bulk
@@ -38,7 +39,7 @@ from peixun.search.backends.base import (
     Scope,
 )
 from peixun.search.backends.whoosh_eval import SearchTimeout, evaluate
-from peixun.search.backends.whoosh_format import CompactPositions
+from peixun.search.backends.whoosh_format import PositionsOnly, WeightedTerms
 from peixun.search.backends.whoosh_matching import SearcherCache, top_scored
 from peixun.search.backends.whoosh_query import build_query, restriction
 
@@ -87,9 +88,11 @@ class SegmentTokenizer(Tokenizer):
             yield token
 
 
-def _text(words: Tokenizer, boost: float = 1.0) -> TEXT:
-    field = TEXT(analyzer=words, phrase=True, field_boost=boost)
-    field.format = CompactPositions(field_boost=boost)
+def _text(words: Tokenizer, boost: float = 1.0, *, positions: bool = False) -> TEXT:
+    """A scored text field (WeightedTerms), or its positions for phrases (whoosh_format.py)."""
+    field = TEXT(analyzer=words, phrase=positions, field_boost=boost)
+    field.format = PositionsOnly() if positions else WeightedTerms(field_boost=boost)
+    field.scorable = not positions
     return field
 
 
@@ -102,12 +105,14 @@ def make_schema() -> Schema:
         object_id=STORED(),
         title=_text(words, TITLE_BOOST),
         body=_text(words),
+        title_pos=_text(words, positions=True),
+        body_pos=_text(words, positions=True),
         pinyin=KEYWORD(lowercase=True, scorable=True),
         author_id=ID(),
         space_ids=KEYWORD(),
         chain_ids=KEYWORD(),
         is_open=ID(),
-        created_at=DATETIME(sortable=True),
+        created_at=COLUMN(columns.NumericColumn("q")),  # sorted by, never searched: not indexed
         **{name: ID(sortable=columns.RefBytesColumn()) for name in FACETS if name != "kind"},
     )
 
@@ -116,14 +121,16 @@ def document_fields(doc: Document) -> dict[str, Any]:
     """The field values Whoosh stores for one document (segmentation done here)."""
     keys = (k for text in (doc.title, doc.author_name) for key in pinyin_keys(text) for k in key.split())
     created = doc.created_at
-    if created.tzinfo is not None:  # DATETIME wants naive UTC
+    if created.tzinfo is not None:  # naive UTC, as Whoosh's DATETIME had it
         created = created.astimezone(UTC).replace(tzinfo=None)
     fields: dict[str, Any] = {
         "key": doc.key,
         "kind": doc.kind,
         "object_id": doc.object_id,
-        "title": _Segmented(doc.title),
-        "body": _Segmented(doc.body),
+        "title": (title := _Segmented(doc.title)),
+        "body": (body := _Segmented(doc.body)),
+        "title_pos": title,
+        "body_pos": body,
         "pinyin": " ".join(dict.fromkeys(keys)),
         "author_id": str(doc.author_id),
         "space_ids": " ".join(str(i) for i in doc.space_ids),
@@ -135,7 +142,7 @@ def document_fields(doc: Document) -> dict[str, Any]:
         "stage": doc.stage,
         "resource_type": doc.resource_type,
         "year": str(doc.year),
-        "created_at": created,
+        "created_at": datetime_to_long(created),
     }
     return {name: value for name, value in fields.items() if value != ""}
 

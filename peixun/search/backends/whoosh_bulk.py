@@ -15,19 +15,21 @@ for the whole rebuild: searchers see the old index until then, and other writers
 
 from __future__ import annotations
 
-import multiprocessing
-import queue
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from itertools import chain
 from typing import Any
 
-from whoosh.formats import Positions
+from whoosh.codec.whoosh3 import W3Codec
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
+
+from peixun.search.backends.whoosh_format import PositionsOnly, WeightedTerms, encode_positions
+from peixun.search.backends.workers import run
 
 __all__ = ["PARALLEL_MIN", "SEGMENT_DOCS", "SegmentBuilder", "build", "build_parallel", "build_segments"]
 
 SEGMENT_DOCS = 12_500  # documents a segment (a worker's share); ~60 bytes a posting while built
+CODEC = W3Codec(blocklimit=1024, compression=6)  # larger blocks compress better, read faster
 PARALLEL_MIN = 5_000  # fewer documents are written in this process (no fork)
 QUEUED_BATCHES = 100  # batches waiting for each worker (loading runs ahead of writing)
 
@@ -37,17 +39,52 @@ class SegmentBuilder(SegmentWriter):
     and never commits: the caller's writer puts the segment in the index."""
 
     def __init__(self, ix: Any) -> None:
-        super().__init__(ix, _lk=False)
-        self._postings: dict[tuple[str, bytes], tuple[list[int], list[float], list[bytes]]] = {}
+        super().__init__(ix, _lk=False, codec=CODEC)
+        # field → term → (docnums, weights, values); weights None: all 1, values None: none
+        self._terms: dict[str, dict[bytes, tuple[list[int], list[float] | None, list[bytes] | None]]] = {}
         self._lengths: dict[str, dict[int, int]] = {}
 
     def _post(self, fieldname: str, btext: bytes, docnum: int, weight: float, value: bytes) -> None:
-        found = self._postings.get((fieldname, btext))
+        terms = self._terms.setdefault(fieldname, {})
+        found = terms.get(btext)
         if found is None:
-            found = self._postings[(fieldname, btext)] = ([], [], [])
+            found = terms[btext] = ([], [], [])
         found[0].append(docnum)
-        found[1].append(weight)
-        found[2].append(value)
+        found[1].append(weight)  # type: ignore[union-attr]
+        found[2].append(value)  # type: ignore[union-attr]
+
+    def _post_text(self, fieldname: str, value: Any, fmt: Any) -> int:
+        """The postings of a segmented text (whoosh_format.py); returns its length."""
+        grouped = getattr(value, "grouped", None)
+        if grouped is None:  # once per text: its positions field reuses it
+            by_text: dict[str, list[int]] = {}
+            for text, position in value.pairs:
+                found = by_text.get(text)
+                if found is None:
+                    by_text[text] = [position]
+                else:
+                    found.append(position)
+            grouped = value.grouped = {text.encode("utf-8"): found for text, found in by_text.items()}
+        terms = self._terms.setdefault(fieldname, {})
+        docnum, length = self.docnum, 0
+        if isinstance(fmt, WeightedTerms):
+            boost = fmt.field_boost
+            for btext, positions in grouped.items():
+                entry = terms.get(btext)
+                if entry is None:
+                    entry = terms[btext] = ([], [], None)
+                entry[0].append(docnum)
+                entry[1].append(len(positions) * boost)  # type: ignore[union-attr]
+                length += len(positions)
+        else:  # PositionsOnly
+            for btext, positions in grouped.items():
+                entry = terms.get(btext)
+                if entry is None:
+                    entry = terms[btext] = ([], None, [])
+                entry[0].append(docnum)
+                entry[2].append(encode_positions(positions))  # type: ignore[union-attr]
+                length += len(positions)
+        return length
 
     def add_document(self, **fields: Any) -> None:
         """As SegmentWriter.add_document (no document boosts, vectors or spelling
@@ -61,26 +98,8 @@ class SegmentBuilder(SegmentWriter):
             field = schema[fieldname]
             length = 0
             if field.indexed:
-                pairs = getattr(value, "pairs", None)
-                if pairs is not None and isinstance(field.format, Positions):
-                    boost, encode = field.format.field_boost, field.format.encode
-                    grouped: dict[str, list[int]] = {}
-                    for text, position in pairs:
-                        found = grouped.get(text)
-                        if found is None:
-                            grouped[text] = [position]
-                        else:
-                            found.append(position)
-                    postings = self._postings
-                    for text, positions in grouped.items():
-                        key = (fieldname, text.encode("utf-8"))
-                        lists = postings.get(key)
-                        if lists is None:
-                            lists = postings[key] = ([], [], [])
-                        lists[0].append(docnum)
-                        lists[1].append(len(positions) * boost)
-                        lists[2].append(encode(positions))
-                        length += len(positions)
+                if hasattr(value, "pairs") and isinstance(field.format, (WeightedTerms, PositionsOnly)):
+                    length = self._post_text(fieldname, value, field.format)
                 else:
                     for btext, freq, weight, vbytes in field.index(value):
                         self._post(fieldname, btext, docnum, weight, vbytes)
@@ -101,37 +120,42 @@ class SegmentBuilder(SegmentWriter):
     def _flush_segment(self) -> None:
         self.perdocwriter.close()
         writer, schema = self.fieldwriter, self.schema
-        current = None
-        for fieldname, btext in sorted(self._postings):
-            if fieldname != current:
-                if current is not None:
-                    writer.finish_field()
-                writer.start_field(fieldname, schema[fieldname])
-                current = fieldname
-            ids, weights, values = self._postings.pop((fieldname, btext))
-            self._write_term(btext, ids, weights, values, self._lengths.get(fieldname))
-        if current is not None:
+        for fieldname in sorted(self._terms):
+            terms = self._terms.pop(fieldname)
+            writer.start_field(fieldname, schema[fieldname])
+            lengths = self._lengths.get(fieldname)
+            for btext in sorted(terms):
+                self._write_term(btext, *terms.pop(btext), lengths)
             writer.finish_field()
         writer.close()
 
     def _write_term(
-        self, btext: bytes, ids: list[int], weights: list[float], values: list[bytes], lengths: Any
+        self,
+        btext: bytes,
+        ids: list[int],
+        weights: list[float] | None,
+        values: list[bytes] | None,
+        lengths: Any,
     ) -> None:
         """W3FieldWriter.add() for each posting, a block at a time."""
         writer = self.fieldwriter
         writer.start_term(btext)
         postings = writer._postwriter
         size = postings._blocklimit
-        keep_values = postings._format.fixed_value_size() != 0
+        keep_values = values is not None and postings._format.fixed_value_size() != 0
         for start in range(0, len(ids), size):
             if start:
                 postings._write_block()  # the block before this one is full
             block = ids[start : start + size]
             postings._ids.extend(block)
-            postings._weights.extend(weights[start : start + size])
-            postings._maxweight = max(0, *postings._weights)
+            if weights is None:
+                postings._weights.extend([1.0] * len(block))
+                postings._maxweight = 1.0
+            else:
+                postings._weights.extend(weights[start : start + size])
+                postings._maxweight = max(0, *postings._weights)
             if keep_values:
-                postings._values = [v for v in values[start : start + size] if v]
+                postings._values = [v for v in values[start : start + size] if v]  # type: ignore[index]
             if lengths is not None:
                 found = [lengths[d] for d in block]
                 postings._minlength, postings._maxlength = min(found) or None, max(found)
@@ -170,79 +194,40 @@ def build_segments(ix: Any, documents: Iterable[dict[str, Any]]) -> list[Any]:
     return segments
 
 
-def _work(ix: Any, to_fields: Callable[[Any], dict[str, Any]], jobs: Any, results: Any) -> None:
-    """A worker process: one segment per chunk of batches it is given (a chunk ends with
-    its number), then report the (chunk number, segment) pairs, or the error."""
-    built: list[tuple[int, Any]] = []
-    builder: SegmentBuilder | None = None
-    try:
-        for job in iter(jobs.get, None):
-            if isinstance(job, int):  # the end of chunk number `job`
-                if builder is not None:
-                    built.append((job, builder.finish()))
-                builder = None
-                continue
-            for doc in job:
-                if builder is None:
-                    builder = SegmentBuilder(ix)
-                builder.add_document(**to_fields(doc))
-        results.put(("ok", built))
-    except BaseException as error:  # reported to the parent, which raises
-        if builder is not None:
-            builder.abandon()
-        results.put(("error", repr(error)))
-
-
-def _answers(processes: list[Any], results: Any) -> list[tuple[str, Any]]:
-    answers: list[tuple[str, Any]] = []
-    while len(answers) < len(processes):
-        try:
-            answers.append(results.get(timeout=1.0))
-        except queue.Empty:
-            if any(p.exitcode not in (None, 0) for p in processes):
-                answers.append(("error", "a worker process died"))
-                break
-    return answers
-
-
 def build_parallel(
     ix: Any, batches: Iterable[list[Any]], to_fields: Callable[[Any], dict[str, Any]], workers: int
 ) -> list[Any]:
-    """build_segments() over `workers` forked processes, each segmenting and writing its
-    share of the batches while this process loads them. `to_fields` runs in the workers,
-    in the app context the fork copied (load the segmenter before: the workers must not
-    touch the database)."""
-    context = multiprocessing.get_context("fork")
-    jobs = [context.Queue(maxsize=QUEUED_BATCHES) for _ in range(workers)]
-    results = context.Queue()
-    processes = [context.Process(target=_work, args=(ix, to_fields, q, results), daemon=True) for q in jobs]
-    for process in processes:
-        process.start()
-    try:
+    """build_segments() over `workers` forked processes (workers.py), each segmenting and
+    writing its chunks while this process loads them: chunk k (SEGMENT_DOCS documents, in
+    order) goes to worker k % workers and becomes one segment."""
+    builder: SegmentBuilder | None = None
+
+    def work(job: tuple[int, Any]) -> tuple[int, Any] | None:  # runs in a worker
+        nonlocal builder
+        _worker, payload = job
+        if isinstance(payload, int):  # the end of chunk number `payload`
+            done, builder = builder, None
+            return (payload, done.finish()) if done is not None else None
+        for doc in payload:
+            if builder is None:
+                builder = SegmentBuilder(ix)
+            builder.add_document(**to_fields(doc))
+        return None
+
+    def jobs() -> Iterator[tuple[int, Any]]:
         chunk, size = 0, 0
-        for batch in batches:  # chunk k (SEGMENT_DOCS documents, in order) → worker k % workers
-            jobs[chunk % workers].put(batch)
+        for batch in batches:
+            yield chunk % workers, batch
             size += len(batch)
             if size >= SEGMENT_DOCS:
-                jobs[chunk % workers].put(chunk)
+                yield chunk % workers, chunk
                 chunk, size = chunk + 1, 0
         if size:
-            jobs[chunk % workers].put(chunk)
-        for q in jobs:
-            q.put(None)
-        answers = _answers(processes, results)
-    except BaseException:
-        for process in processes:
-            process.kill()
-        raise
-    finally:
-        for process in processes:
-            process.join(timeout=10)
-    failed = [detail for status, detail in answers if status != "ok"]
-    if failed:
-        raise RuntimeError(f"a search index worker failed: {failed[0]}")
+            yield chunk % workers, chunk
+
+    answers = run(jobs(), work, workers, route=lambda _n, job: job[0], queued=QUEUED_BATCHES)
     # In chunk order, so document numbers follow the input's order as in one process.
-    return [segment for _, segment in sorted(pair for _, pairs in answers for pair in pairs)]
+    return [segment for _, segment in sorted(answer for answer in answers if answer is not None)]
 
 
 def build(

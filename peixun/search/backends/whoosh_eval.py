@@ -204,6 +204,14 @@ def _evaluate(leaf: _Leaf, q: wq.Query) -> dict[int, float]:
         return total
     if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
         return {}
+    if isinstance(q, wq.Phrase) and f"{q.fieldname}_pos" in leaf.reader.schema:
+        # Which documents hold the phrase: the positions field (Whoosh's matcher); their
+        # score: the phrase's words, as Whoosh scores a phrase (the sum of its terms').
+        where = _matcher_scores(leaf, wq.Phrase(f"{q.fieldname}_pos", q.words)).keys()
+        if not where:
+            return {}
+        words = _evaluate(leaf, wq.And([wq.Term(q.fieldname, word) for word in q.words]))
+        return {d: words[d] for d in where & words.keys()}
     return _matcher_scores(leaf, q)  # Phrase and anything else: Whoosh's own matcher
 
 

@@ -1,17 +1,24 @@
-"""A compact positions format for the Whoosh backend's text fields.
+"""The posting formats of the Whoosh backend's text fields.
 
-Whoosh's `Positions` stores each posting's positions as a 4-byte count followed by the
-pickled list of deltas (about 11 bytes a posting after compression, 60 % of a 100,000-
-document index; issue 5). Here they are plain varint deltas: one byte for most postings
-(a word once in a document, early on). Frequency and weight are the number of positions
-(times the field boost), as with Positions, and phrase queries read the same positions.
+Each text is indexed twice, from one segmentation: `title`/`body` with `WeightedTerms`
+(the term frequency times the field boost as the posting weight, no value: what BM25F
+reads) and `title_pos`/`body_pos` with `PositionsOnly` (the positions, weight 1, not
+scored: what phrase queries read). With positions in the scored postings, decoding a
+block (unpickling one bytes object a posting) cost 15 times what its docnums and weights
+cost, and a search of a common word decodes every block of it (issue 5).
+
+Positions are varint deltas (one byte for most postings) instead of Whoosh's 4-byte count
+and pickled list of deltas.
 """
 
 from __future__ import annotations
 
-from whoosh.formats import Positions
+from collections.abc import Iterator
+from typing import Any
 
-__all__ = ["CompactPositions", "encode_positions"]
+from whoosh.formats import Format, Positions, tokens
+
+__all__ = ["CompactPositions", "PositionsOnly", "WeightedTerms", "encode_positions"]
 
 _ONE: dict[int, bytes] = {}  # most postings hold one position: encode each value once
 
@@ -66,3 +73,45 @@ class CompactPositions(Positions):
 
     def decode_position_boosts(self, valuestring: bytes) -> list[tuple[int, float]]:
         return [(position, 1) for position in self.decode_positions(valuestring)]
+
+
+def _positions(value: Any, analyzer: Any, kwargs: dict[str, Any]) -> dict[str, list[int]]:
+    grouped: dict[str, list[int]] = {}
+    kwargs["positions"] = True
+    for token in tokens(value, analyzer, kwargs):
+        grouped.setdefault(token.text, []).append(token.pos)
+    return grouped
+
+
+class WeightedTerms(Format):
+    """Scored postings: weight = term frequency × field boost, no value."""
+
+    posting_size = 0
+
+    def posting(self, positions: list[int]) -> tuple[float, bytes]:
+        return len(positions) * self.field_boost, b""
+
+    def word_values(
+        self, value: Any, analyzer: Any, **kwargs: Any
+    ) -> Iterator[tuple[str, int, float, bytes]]:
+        for text, positions in _positions(value, analyzer, kwargs).items():
+            yield (text, len(positions), *self.posting(positions))
+
+    def decode_weight(self, valuestring: bytes) -> float:
+        return self.field_boost
+
+
+class PositionsOnly(CompactPositions):
+    """Positions for phrase queries: weight 1 (so blocks store no weights), not scored."""
+
+    def posting(self, positions: list[int]) -> tuple[float, bytes]:
+        return 1.0, encode_positions(positions)
+
+    def word_values(
+        self, value: Any, analyzer: Any, **kwargs: Any
+    ) -> Iterator[tuple[str, int, float, bytes]]:
+        for text, positions in _positions(value, analyzer, kwargs).items():
+            yield (text, len(positions), *self.posting(positions))
+
+    def decode_weight(self, valuestring: bytes) -> float:
+        return 1.0
