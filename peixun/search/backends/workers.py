@@ -9,7 +9,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import queue
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 __all__ = ["default_workers", "run"]
@@ -19,11 +19,28 @@ def default_workers() -> int:
     return min(os.cpu_count() or 1, 4)
 
 
-def _loop(setup: Callable[[], None] | None, work: Callable[[Any], Any], jobs: Any, results: Any) -> None:
+def _jobs(jobs: Any, parent: int) -> Iterator[Any]:
+    """The jobs until None; stops if the parent died (kill -9: it sends no None), so no
+    worker keeps the parent's files, and the index lock with them, open for ever."""
+    while True:
+        try:
+            job = jobs.get(timeout=5.0)
+        except queue.Empty:
+            if os.getppid() != parent:
+                raise RuntimeError("the rebuild's process is gone") from None
+            continue
+        if job is None:
+            return
+        yield job
+
+
+def _loop(
+    setup: Callable[[], None] | None, work: Callable[[Any], Any], jobs: Any, results: Any, parent: int
+) -> None:
     try:
         if setup is not None:
             setup()
-        answers = [work(job) for job in iter(jobs.get, None)]
+        answers = [work(job) for job in _jobs(jobs, parent)]
         results.put(("ok", answers))
     except BaseException as error:  # reported to the parent, which raises
         results.put(("error", repr(error)))
@@ -57,7 +74,9 @@ def run(
     queues = [context.Queue(maxsize=queued) for _ in range(workers if route else 1)]
     results = context.Queue()
     processes = [
-        context.Process(target=_loop, args=(setup, work, queues[n % len(queues)], results), daemon=True)
+        context.Process(
+            target=_loop, args=(setup, work, queues[n % len(queues)], results, os.getpid()), daemon=True
+        )
         for n in range(workers)
     ]
     for process in processes:
