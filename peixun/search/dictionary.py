@@ -37,8 +37,10 @@ from peixun.core.settings import get_setting, put_setting
 from peixun.extensions import db
 
 SETTING_KEY = "search.dictionary"
-# Bump when the analyzer's tokens change for the same text: part of dictionary_version().
-ANALYZER_REVISION = "1"
+# Bump when the analyzer's tokens (or a backend's index layout) change for the same text:
+# part of dictionary_version(), so the admin page asks for `flask search rebuild`.
+# 2: Whoosh facet columns as RefBytes, positions as varints (2026-12-04).
+ANALYZER_REVISION = "2"
 # High enough that a dictionary word beats jieba's split of it (坊 1,031 / 主 14,838 in a
 # total of 60 M), low enough (far below the total) that a long word still beats two
 # dictionary words inside it and that 学情 does not split 数学情境 or 同学情谊.

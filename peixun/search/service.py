@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -110,21 +111,33 @@ def index_version() -> str:
     return get_setting(INDEX_VERSION_KEY) or ""
 
 
-def rebuild(batch: int = APPLY_BATCH, progress: Any = None) -> int:
-    """Rebuild the index from the database (`flask search rebuild`)."""
-    started = db.session.execute(select(func.max(OutboxRow.id))).scalar_one() or 0
-    index = backend()
-    index.clear()
-    total = 0
+def _batches(batch: int, progress: Any = None) -> Iterator[list[Any]]:
+    """Every source's documents, `batch` at a time."""
     for kind, source in registry().sources.items():
         ids = list(source.all_ids())
         for start in range(0, len(ids), batch):
             documents = source.load(ids[start : start + batch])
-            index.index(documents)
-            total += len(documents)
             db.session.expire_all()  # bounded memory: loaded rows are not kept
+            yield documents
             if progress:
                 progress(kind, start + batch, len(ids))
+
+
+def rebuild(batch: int = APPLY_BATCH, progress: Any = None) -> int:
+    """Rebuild the index from the database (`flask search rebuild`). A backend with a
+    rebuild() of its own replaces its contents in one go; otherwise it is cleared and
+    filled batch by batch."""
+    started = db.session.execute(select(func.max(OutboxRow.id))).scalar_one() or 0
+    index = backend()
+    bulk = getattr(index, "rebuild", None)
+    if bulk is not None:
+        total = bulk(_batches(batch, progress))
+    else:
+        index.clear()
+        total = 0
+        for documents in _batches(batch, progress):
+            index.index(documents)
+            total += len(documents)
     # What changed during the rebuild stays in the outbox and is applied next.
     db.session.execute(delete(OutboxRow).where(OutboxRow.id <= started))
     put_setting(INDEX_VERSION_KEY, analyzer.dictionary_version())

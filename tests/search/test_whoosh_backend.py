@@ -453,3 +453,39 @@ def test_many_matches_are_counted_to_a_bound_and_ranked_as_without_it(
     monkeypatch.setattr(whoosh_backend, "COUNT_LIMIT", bound)
     bounded = backend.search(query, member, ANY)
     assert [value for value, _ in bounded.facets["space_id"]] == ["10"]
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_a_rebuild_replaces_everything_in_one_commit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parallel: bool
+) -> None:
+    """rebuild() writes new segments (in worker processes past PARALLEL_MIN documents)
+    and swaps them in at once: the same answers as documents indexed one batch at a time."""
+    from peixun.search.backends import whoosh_bulk
+
+    monkeypatch.setattr(whoosh_bulk, "PARALLEL_MIN", 50 if parallel else 10**9)
+    monkeypatch.setattr(whoosh_bulk, "SEGMENT_DOCS", 70)
+    documents = [
+        doc(
+            f"post:{n}",
+            title="教学设计" if n % 7 == 0 else "周记",
+            body="教学设计 " * (1 + n % 5) + "磨课 反思" * (n % 3),
+            created_at=T0 + timedelta(hours=n),
+            **(place(20, (1, 3, 20), 2, is_open=False) if n % 4 == 0 else place(10, (1, 2, 10), 1)),
+        )
+        for n in range(300)
+    ]
+    batched = WhooshBackend(tmp_path / "batched")
+    for start in range(0, 300, 100):
+        batched.index(documents[start : start + 100])
+    rebuilt = WhooshBackend(tmp_path / "rebuilt")
+    rebuilt.index([doc("post:999", "微课")])
+    assert rebuilt.rebuild(documents[start : start + 50] for start in range(0, 300, 50)) == 300
+    assert rebuilt.count() == 300 and rebuilt.search(q(word("微课")), ADMIN, ANY).total == 0
+    member = Scope(member_of=frozenset({10}), user_id=5)
+    for query in (q(word("教学设计")), q(word("磨课"), word("反思")), q(phrase("磨课反思")), q(word("周记"))):
+        for scope in (ADMIN, member):
+            for sort in ("relevance", "newest"):
+                want = batched.search(query, scope, ANY, sort=sort, per_page=50)
+                got = rebuilt.search(query, scope, ANY, sort=sort, per_page=50)
+                assert (got.total, got.keys, got.facets) == (want.total, want.keys, want.facets)

@@ -13,42 +13,42 @@ import os
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC
 from pathlib import Path
 from typing import Any
 
-from whoosh import collectors, index, scoring, sorting, writing
+from whoosh import columns, index, scoring, writing
 from whoosh import query as wq
 from whoosh.analysis import Token, Tokenizer
-from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
+from whoosh.util.times import datetime_to_long
 
 from peixun.search.analyzer import index_tokens, pinyin_keys
+from peixun.search.backends import whoosh_bulk
 from peixun.search.backends.base import (
     COUNT_LIMIT,
     FACETS,
-    Clause,
     Document,
     Filters,
     ParsedQuery,
     Results,
     Scope,
 )
-from peixun.search.backends.whoosh_matching import _count, _Deadline
+from peixun.search.backends.whoosh_eval import SearchTimeout, evaluate
+from peixun.search.backends.whoosh_format import PositionsOnly, WeightedTerms
+from peixun.search.backends.whoosh_matching import SearcherCache, top_scored
+from peixun.search.backends.whoosh_query import build_query, restriction
 
 log = logging.getLogger(__name__)
 
 INDEX_NAME = "MAIN"
-TEXT_FIELDS = ("title", "body")
 TITLE_BOOST = 3.0
 MAX_PER_PAGE = 50
 MAX_PAGE = 1000  # deeper pages come back empty (the heap would hold page * per_page hits)
-MAX_CLAUSES = 32  # distinct clauses; the parser caps queries, this is the backend's own bound
-MAX_PHRASE_TOKENS = 32
-MAX_ALTERNATIVES = 8
 SEARCH_SECONDS = 2.0
 LOCK_SECONDS = 10.0
 
@@ -88,21 +88,32 @@ class SegmentTokenizer(Tokenizer):
             yield token
 
 
+def _text(words: Tokenizer, boost: float = 1.0, *, positions: bool = False) -> TEXT:
+    """A scored text field (WeightedTerms), or its positions for phrases (whoosh_format.py)."""
+    field = TEXT(analyzer=words, phrase=positions, field_boost=boost)
+    field.format = PositionsOnly() if positions else WeightedTerms(field_boost=boost)
+    field.scorable = not positions
+    return field
+
+
 def make_schema() -> Schema:
     words = SegmentTokenizer()
     return Schema(
         key=ID(stored=True, unique=True),
-        kind=ID(stored=True, sortable=True),
+        # Facet columns store a small number per document and the distinct values once.
+        kind=ID(stored=True, sortable=columns.RefBytesColumn()),
         object_id=STORED(),
-        title=TEXT(analyzer=words, phrase=True, field_boost=TITLE_BOOST),
-        body=TEXT(analyzer=words, phrase=True),
+        title=_text(words, TITLE_BOOST),
+        body=_text(words),
+        title_pos=_text(words, positions=True),
+        body_pos=_text(words, positions=True),
         pinyin=KEYWORD(lowercase=True, scorable=True),
         author_id=ID(),
         space_ids=KEYWORD(),
         chain_ids=KEYWORD(),
         is_open=ID(),
-        created_at=DATETIME(sortable=True),
-        **{name: ID(sortable=True) for name in FACETS if name != "kind"},
+        created_at=COLUMN(columns.NumericColumn("q")),  # sorted by, never searched: not indexed
+        **{name: ID(sortable=columns.RefBytesColumn()) for name in FACETS if name != "kind"},
     )
 
 
@@ -110,14 +121,16 @@ def document_fields(doc: Document) -> dict[str, Any]:
     """The field values Whoosh stores for one document (segmentation done here)."""
     keys = (k for text in (doc.title, doc.author_name) for key in pinyin_keys(text) for k in key.split())
     created = doc.created_at
-    if created.tzinfo is not None:  # DATETIME wants naive UTC
+    if created.tzinfo is not None:  # naive UTC, as Whoosh's DATETIME had it
         created = created.astimezone(UTC).replace(tzinfo=None)
     fields: dict[str, Any] = {
         "key": doc.key,
         "kind": doc.kind,
         "object_id": doc.object_id,
-        "title": _Segmented(doc.title),
-        "body": _Segmented(doc.body),
+        "title": (title := _Segmented(doc.title)),
+        "body": (body := _Segmented(doc.body)),
+        "title_pos": title,
+        "body_pos": body,
         "pinyin": " ".join(dict.fromkeys(keys)),
         "author_id": str(doc.author_id),
         "space_ids": " ".join(str(i) for i in doc.space_ids),
@@ -129,62 +142,9 @@ def document_fields(doc: Document) -> dict[str, Any]:
         "stage": doc.stage,
         "resource_type": doc.resource_type,
         "year": str(doc.year),
-        "created_at": created,
+        "created_at": datetime_to_long(created),
     }
     return {name: value for name, value in fields.items() if value != ""}
-
-
-# Queries
-
-
-def _either_field(words: list[str]) -> list[wq.Query]:
-    return [wq.Term(field, word) for word in dict.fromkeys(words) for field in TEXT_FIELDS]
-
-
-def clause_query(clause: Clause, *, negated: bool = False) -> wq.Query | None:
-    tokens = [t for t in clause.tokens if t][:MAX_PHRASE_TOKENS]
-    if clause.is_phrase and len(tokens) > 1:
-        return wq.Or([wq.Phrase(field, tokens) for field in TEXT_FIELDS])
-    if len(tokens) > 1:  # several tokens without quotes: each must occur somewhere
-        return wq.And([wq.Or(_either_field([t])) for t in tokens])
-    words = tokens if clause.is_phrase else tokens + [a for a in clause.alternatives if a][:MAX_ALTERNATIVES]
-    parts = _either_field(words)
-    if clause.pinyin and not clause.is_phrase and not negated:
-        parts.append(wq.Term("pinyin", clause.pinyin.lower()))
-    return wq.Or(parts) if parts else None
-
-
-def build_query(parsed: ParsedQuery, *, match_any: bool = False) -> wq.Query | None:
-    """AND (or OR) over the positive clauses, AndNot the negated ones; None when nothing
-    positive is left (the caller returns no results)."""
-    clauses = list(dict.fromkeys(parsed.clauses))[:MAX_CLAUSES]
-    positive = [q for c in clauses if not c.is_negated and (q := clause_query(c)) is not None]
-    if not positive:
-        return None
-    combined: wq.Query = wq.Or(positive) if match_any else wq.And(positive)
-    negative = [q for c in clauses if c.is_negated and (q := clause_query(c, negated=True)) is not None]
-    if negative:
-        combined = wq.AndNot(combined, wq.Or(negative))
-    return combined
-
-
-def restriction(scope: Scope, filters: Filters) -> wq.Query | None:
-    """What the searcher may read, narrowed by `within` and the chosen facet values."""
-    parts: list[wq.Query] = []
-    if not scope.is_admin:
-        allowed: list[wq.Query] = [wq.Term("space_ids", str(i)) for i in sorted(scope.member_of)]
-        allowed += [wq.Term("chain_ids", str(i)) for i in sorted(scope.role_spaces)]
-        allowed.append(wq.Term("is_open", "1"))
-        if scope.user_id is not None:
-            allowed.append(wq.Term("author_id", str(scope.user_id)))
-        parts.append(wq.Or(allowed))
-    if scope.within is not None:
-        parts.append(wq.Term("chain_ids", str(scope.within)))
-    for name in FACETS:
-        value = getattr(filters, name)
-        if value:
-            parts.append(wq.Term(name, str(value)))
-    return wq.And(parts) if parts else None
 
 
 def _abandon(writer: Any) -> None:
@@ -199,6 +159,7 @@ def _abandon(writer: Any) -> None:
 
 class WhooshBackend:
     name = "whoosh"
+    rebuild_workers = min(os.cpu_count() or 1, 4)  # processes a large rebuild writes in
 
     def __init__(
         self, path: Path, *, lock_timeout: float = LOCK_SECONDS, search_timeout: float = SEARCH_SECONDS
@@ -216,6 +177,7 @@ class WhooshBackend:
         self._read_lock = threading.Lock()  # Whoosh searchers are not shared across threads
         self._write_lock = threading.Lock()  # writers of this process queue here, not on the file
         self._searcher: Any = None
+        self._cache: SearcherCache | None = None
 
     def _check_process(self) -> None:
         if self._pid != os.getpid():  # forked (gunicorn --preload): open our own files
@@ -284,6 +246,35 @@ class WhooshBackend:
         if latest:  # segment before taking the lock
             self._write(updates=[document_fields(doc) for doc in latest.values()])
 
+    def rebuild(self, batches: Iterable[list[Document]]) -> int:
+        """Replace every document by those of `batches`, in one commit (whoosh_bulk.py):
+        searchers see the old index until it is done. Returns the documents written."""
+        self._check_process()
+        deadline = time.monotonic() + self.lock_timeout
+        if not self._write_lock.acquire(timeout=self.lock_timeout):
+            raise IndexBusyError(f"this process kept the search index busy for {self.lock_timeout:g} s")
+        written = 0
+
+        def unique() -> Iterator[list[Document]]:
+            nonlocal written
+            for batch in batches:
+                latest = list({doc.key: doc for doc in batch}.values())
+                written += len(latest)
+                yield latest
+
+        try:
+            writer = self._retry(lambda: self._ix.writer(timeout=0.0), deadline)
+            try:
+                index_tokens("工作坊")  # the segmenter is loaded before any worker starts
+                segments = whoosh_bulk.build(self._ix, unique(), document_fields, self.rebuild_workers)
+                writer.commit(mergetype=lambda _writer, _old: segments)
+            except BaseException:
+                _abandon(writer)
+                raise
+        finally:
+            self._write_lock.release()
+        return written
+
     def delete(self, keys: list[str]) -> None:
         if keys:
             self._write(deletes=list(dict.fromkeys(keys)))
@@ -312,22 +303,26 @@ class WhooshBackend:
                 # Not refresh(): in Whoosh-Reloaded 2.7.5 it adds the old segments to the
                 # new ones (deleted, replaced and cleared documents come back).
                 self._searcher.close()
-                self._searcher = None
+                self._searcher = self._cache = None
             if self._searcher is None:
                 self._searcher = self._ix.searcher(weighting=scoring.BM25F())
+                self._cache = SearcherCache(self._searcher)
             yield self._searcher
 
     def warm(self) -> None:
-        """Open the searcher and its sort and facet columns (a faceted search in both
-        sorts that matches nothing, so it costs the same on any index size)."""
+        """Open the searcher, its sort column and the facet columns (a faceted search in
+        both sorts that matches nothing, so it costs the same on any index size)."""
         for sort in ("relevance", "newest"):
-            self._collect(wq.Term("key", "\x00warm"), sort, 0, 1)
+            self._collect(wq.Term("key", "\x00warm"), None, sort, 0, 1)
+        with self._reading():
+            assert self._cache is not None
+            self._cache.warm()
 
     def close(self) -> None:
         with self._read_lock:
             if self._searcher is not None:
                 self._searcher.close()
-                self._searcher = None
+                self._searcher = self._cache = None
 
     def search(
         self,
@@ -343,43 +338,45 @@ class WhooshBackend:
         q = build_query(query, match_any=match_any)
         if q is None:
             return Results(total=0, keys=[], facets={name: [] for name in FACETS})
-        allowed = restriction(scope, filters)
-        if allowed is not None:  # the hits (and so every facet count) lie inside it
-            q = wq.Require(q, allowed)
         per_page = max(1, min(int(per_page), MAX_PER_PAGE))
         page = max(1, int(page))
-        return self._collect(q, sort, (page - 1) * per_page if page <= MAX_PAGE else None, per_page)
+        first = (page - 1) * per_page if page <= MAX_PAGE else None
+        return self._collect(q, restriction(scope, filters), sort, first, per_page)
 
-    def _collect(self, q: wq.Query, sort: str, first: int | None, per_page: int) -> Results:
+    def _collect(
+        self, q: wq.Query, allowed: wq.Query | None, sort: str, first: int | None, per_page: int
+    ) -> Results:
         """Hits first..first+per_page (none when first is None), the total and the facet
         counts, within the time limit.
 
-        Two passes over the matches. Counting walks them unscored, in index order, and
-        stops after COUNT_LIMIT: up to there the total and the facets are exact. The page
-        is ranked by a second pass: over every match when there are at most COUNT_LIMIT,
-        and otherwise (relevance only) with Whoosh's block-quality skipping, which passes
-        over blocks of postings that cannot reach the current top N (exact, since BM25F's
-        block bound is an upper bound; issue 5: 4–10× fewer scored documents)."""
+        Every match of `q` is found and scored at once (whoosh_eval.py), then kept if it
+        lies in the documents `allowed` matches (a set cached per searcher and
+        restriction), so the hits and every facet count lie inside it. The total and the
+        facets are exact up to COUNT_LIMIT matches; past that they are those of the first
+        COUNT_LIMIT matches in index order (Results.exact False). The page is ranked over
+        every match: by BM25F score, or by date."""
+        bound = COUNT_LIMIT
         limit = (first or 0) + per_page
         deadline = time.monotonic() + self.search_timeout
         with self._reading() as searcher:
-            total, exact, facets, timed_out = _count(searcher, q, COUNT_LIMIT, deadline)
+            cache = self._cache
+            assert cache is not None
+            try:
+                if time.monotonic() >= deadline:
+                    raise SearchTimeout
+                scores = evaluate(searcher, q, deadline, cache.allowed(allowed))
+            except SearchTimeout:
+                log.warning("search stopped after %.1f s with no hits counted", self.search_timeout)
+                return Results(total=0, keys=[], facets={name: [] for name in FACETS})
+            total = len(scores)
+            exact = total <= bound
+            counted = scores.keys() if exact else sorted(scores)[:bound]
+            facets = cache.facet_counts(counted)
             keys: list[str] = []
-            if total and first is not None and (not exact or first < total):
+            if total and first is not None and first < total:
                 if sort == "newest":
-                    base = collectors.SortingCollector(
-                        sorting.FieldFacet("created_at", reverse=True), limit=limit
-                    )
+                    hits = cache.newest(scores.keys(), limit)[first:]
                 else:
-                    # Exact scoring of every match when they are few. Never matcher
-                    # replacement: it drops a branch of an OR once the top N is full, so
-                    # a title match could rank below body matches.
-                    base = collectors.TopCollector(limit=limit, usequality=not exact, replace=0)
-                watch = _Deadline(base, max(deadline - time.monotonic(), 0.0))
-                searcher.search_with_collector(q, watch)
-                timed_out = timed_out or watch.timed_out
-                hits = base.results().top_n[first:limit]
-                keys = [searcher.stored_fields(docnum)["key"] for _, docnum in hits]
-        if timed_out:
-            log.warning("search stopped after %.1f s with %d hits counted", self.search_timeout, total)
-        return Results(total=total, keys=keys, facets=facets, exact=exact)
+                    hits = top_scored(scores, limit)[first:]
+                keys = [searcher.stored_fields(docnum)["key"] for docnum in hits]
+        return Results(total=min(total, bound), keys=keys, facets=facets, exact=exact)
