@@ -66,7 +66,9 @@ def build(users: dict[str, User]) -> None:
         if never:
             signed_in.append(user_row | {"last_login_at": None})
             continue
-        stopped = user.username not in NAMED and rng.random() < STOPPED
+        # Only someone who wrote nothing in the last fortnight can have stopped coming.
+        recent = any(d >= today - timedelta(days=14) for d in wrote.get(user.id, ()))
+        stopped = user.username not in NAMED and not recent and rng.random() < STOPPED
         habit = rng.choice((0.25, 0.4, 0.55, 0.7))  # the share of days she comes
         active = set(wrote.get(user.id, set()))
         for n in range(WEEKS * 7):
