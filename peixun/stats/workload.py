@@ -62,46 +62,25 @@ def workload(region: Space, period: Period) -> list[WorkRow]:
         for (user_id, _), row in rows.items():
             row.counts[column] = values.get(user_id, 0 if column != "hours" else None)
 
-    put(
-        "briefs",
-        _by_user(
-            select(Brief.author_id, func.count())
-            .where(
-                Brief.author_id.in_(ids),
-                Brief.state == PUBLISHED,
-                Brief.space_id.in_(below),
-                Brief.published_at >= start,
-                Brief.published_at < end,
-            )
-            .group_by(Brief.author_id)
-        ),
-    )
+    def done(person, space, when, *where) -> dict[int, int]:
+        """How many of these rows each of them made in the region below, in the period."""
+        statement = select(person, func.count()).where(
+            person.in_(ids), space.in_(below), when >= start, when < end, *where
+        )
+        return dict(db.session.execute(statement.group_by(person)).all())
+
+    put("briefs", done(Brief.author_id, Brief.space_id, Brief.published_at, Brief.state == PUBLISHED))
     put(
         "reports",
-        _by_user(
-            select(Activity.actor_id, func.count())
-            .where(
-                Activity.actor_id.in_(ids),
-                Activity.verb == "report.posted",
-                Activity.space_id.in_(below),
-                Activity.created_at >= start,
-                Activity.created_at < end,
-            )
-            .group_by(Activity.actor_id)
-        ),
+        done(Activity.actor_id, Activity.space_id, Activity.created_at, Activity.verb == "report.posted"),
     )
     put(
         "selected",
-        _by_user(
-            select(LibraryEntry.decided_by_id, func.count())
-            .where(
-                LibraryEntry.decided_by_id.in_(ids),
-                LibraryEntry.state == SELECTED,
-                LibraryEntry.space_id.in_(below),
-                LibraryEntry.decided_at >= start,
-                LibraryEntry.decided_at < end,
-            )
-            .group_by(LibraryEntry.decided_by_id)
+        done(
+            LibraryEntry.decided_by_id,
+            LibraryEntry.space_id,
+            LibraryEntry.decided_at,
+            LibraryEntry.state == SELECTED,
         ),
     )
     # 答疑: questions below the region she answered in the period, and how long the first
@@ -144,7 +123,3 @@ def workload(region: Space, period: Period) -> list[WorkRow]:
         guided[user_id] = guided.get(user_id, 0) + sum(1 for p in studies if p.startswith(path))
     put("lessons", guided)
     return list(rows.values())
-
-
-def _by_user(statement) -> dict[int, int]:
-    return dict(db.session.execute(statement).all())
