@@ -33,10 +33,11 @@ def create_app(config: Any = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from peixun.core import hooks, indexing, security
+    from peixun.core import hooks, indexing, requestlog, security
     from peixun.core.db import enable_sqlite_foreign_keys
     from peixun.extensions import csrf, db, limiter, login_manager, migrate
 
+    requestlog.init_app(app)
     hooks.init_app(app)
     indexing.init_app(app)
     indexing.connect_session_events()
@@ -56,6 +57,7 @@ def register_blueprints(app: Flask) -> None:
     from peixun.accounts.views import bp as accounts_bp
     from peixun.admin.views import bp as admin_bp
     from peixun.briefs.views import bp as briefs_bp
+    from peixun.core.health import bp as health_bp
     from peixun.lessons.appraisal_views import bp as appraisals_bp
     from peixun.lessons.views import bp as lessons_bp
     from peixun.resources.call_views import bp as calls_bp

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, redirect, render_template, request, url_for
+from flask import Flask, current_app, redirect, render_template, request, url_for
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 from werkzeug.exceptions import HTTPException
@@ -63,6 +63,9 @@ def handle_conflict(error: Exception):
 
 
 def handle_unexpected(error: Exception):
+    # Handling Exception ourselves stops Flask from logging it: log the traceback here
+    # (with the request id, core.requestlog) so the 500 can be found.
+    current_app.logger.error("unhandled error on %s %s", request.method, request.path, exc_info=error)
     # Nothing half-written survives a failed request.
     db.session.rollback()
     return render_error(500)

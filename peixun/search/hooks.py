@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import asdict
 from typing import Any
 
 from flask import Flask, current_app
 
+from peixun.core.hooks import hooks
 from peixun.extensions import db
 from peixun.search import service
 
@@ -34,6 +36,17 @@ def _warm_once(app: Flask) -> Any:
     return warm
 
 
+# The outbox is applied after each write request; rows older than this mean it is stuck.
+OUTBOX_LAG_SECONDS = 600
+
+
+def _health() -> dict[str, Any]:
+    """/healthz's search check (core.health): the index answers and keeps up."""
+    found = asdict(service.status())
+    found["ok"] = found["outbox_oldest_seconds"] < OUTBOX_LAG_SECONDS
+    return found
+
+
 def connect(app: Flask) -> None:
     from peixun.briefs import search as briefs_search
     from peixun.lessons import search as lessons_search
@@ -45,5 +58,6 @@ def connect(app: Flask) -> None:
     briefs_search.connect(app)
     lessons_search.connect(app)
     app.teardown_request(_apply_after_request)
+    hooks(app).connect("health_checks", lambda: ("search", _health))
     if app.config["SEARCH_WARM"]:
         app.before_request(_warm_once(app))

@@ -14,6 +14,7 @@ from flask import Flask, current_app
 from markupsafe import Markup
 from sqlalchemy import delete, func, select
 
+from peixun.core.db import utcnow
 from peixun.core.indexing import Found, OutboxRow, registry
 from peixun.core.policy import Actor
 from peixun.core.settings import get_setting, put_setting
@@ -101,6 +102,28 @@ def sync() -> int:
 
 def pending() -> int:
     return db.session.execute(select(func.count()).select_from(OutboxRow)).scalar_one()
+
+
+@dataclass(frozen=True)
+class Status:
+    backend: str
+    documents: int
+    outbox: int
+    outbox_oldest_seconds: int  # 0 when the outbox is empty: how far the index lags
+    stale: bool  # the dictionary changed since the last rebuild
+
+
+def status() -> Status:
+    """The index's state for /healthz and the admin page; raises if it cannot be read."""
+    oldest = db.session.execute(select(func.min(OutboxRow.created_at))).scalar_one()
+    lag = 0 if oldest is None else max(0, int((utcnow() - oldest).total_seconds()))
+    return Status(
+        backend=backend().name,
+        documents=backend().count(),
+        outbox=pending(),
+        outbox_oldest_seconds=lag,
+        stale=index_version() not in ("", analyzer.dictionary_version()),
+    )
 
 
 INDEX_VERSION_KEY = "search.index_version"

@@ -10,11 +10,11 @@ from wtforms.validators import Length
 from peixun.core.db import get_or_404
 from peixun.core.errors import ServiceError
 from peixun.core.indexing import registry
+from peixun.core.limits import searching
 from peixun.core.pagination import page_arg
 from peixun.core.policy import current_actor, require
 from peixun.extensions import db
 from peixun.search import queries, service
-from peixun.search.analyzer import dictionary_version
 from peixun.search.backends.base import Filters
 from peixun.search.dictionary import current_dictionary_text, save_dictionary
 from peixun.spaces.models import KIND_LABELS, Space
@@ -53,6 +53,7 @@ def _filters() -> Filters:
 
 
 @bp.route("/search")
+@searching
 def search_page():
     require("search.use")
     raw = request.args.get("q", "")[:MAX_QUERY]
@@ -112,7 +113,5 @@ def admin_search():
         form=form,
         nothing=queries.found_nothing(),
         popular=queries.popular(days=30, limit=30),
-        stale=service.index_version() not in ("", dictionary_version()),
-        documents=service.backend().count(),
-        pending=service.pending(),
+        status=service.status(),
     ), 400 if form.errors else 200
