@@ -84,6 +84,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(roster_bp)
     app.register_blueprint(stats_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(health_bp)
 
 
 def register_hooks(app: Flask) -> None:

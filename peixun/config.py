@@ -116,6 +116,13 @@ class Config:
         self.REGISTER_LIMIT_PER_ADDRESS = os.environ.get("PEIXUN_REGISTER_LIMIT_PER_ADDRESS", "10 per hour")
         self.PASSWORD_LIMIT_PER_USER = "5 per minute;20 per hour"
         self.POST_LIMIT_PER_USER = os.environ.get("PEIXUN_POST_LIMIT_PER_USER", "10 per minute;200 per day")
+        self.UPLOAD_LIMIT_PER_USER = os.environ.get(
+            "PEIXUN_UPLOAD_LIMIT_PER_USER", "10 per minute;100 per day"
+        )
+        self.SEARCH_LIMIT = os.environ.get("PEIXUN_SEARCH_LIMIT", "60 per minute;2000 per day")
+        # If Redis goes away, count in memory for a while rather than fail every request.
+        self.RATELIMIT_SWALLOW_ERRORS = True
+        self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
         self.QUESTION_SLA_HOURS = _env_int("PEIXUN_QUESTION_SLA_HOURS", 12)
         self.PROXY_COUNT = _env_int("PEIXUN_PROXY_COUNT", 0)
         self.DEMO_PASSWORD = os.environ.get("PEIXUN_DEMO_PASSWORD", "peixun2026")

@@ -15,6 +15,7 @@ from peixun.briefs.hooks import remember_attachment
 from peixun.briefs.models import SERIES, Brief
 from peixun.core.db import sane_id_or_404
 from peixun.core.errors import ServiceError, form_status, show_refusal
+from peixun.core.limits import posting
 from peixun.core.markdown import render
 from peixun.core.pagination import page_arg
 from peixun.core.policy import can_current, require
@@ -144,7 +145,7 @@ def show(brief_id: int):
 
 
 @bp.route("/b/<int:brief_id>/comments", methods=["POST"])
-@limiter.limit(lambda: "10 per minute;200 per day", key_func=lambda: f"poster:{current_user.get_id()}")
+@posting
 def comment(brief_id: int):
     brief = load_brief(brief_id)
     require("brief.comment", brief)

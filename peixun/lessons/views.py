@@ -11,6 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from peixun.accounts.models import User
 from peixun.core.db import sane_id_or_404
 from peixun.core.errors import ServiceError, form_status, show_refusal
+from peixun.core.limits import posting, uploading
 from peixun.core.pagination import page_arg
 from peixun.core.policy import can_current, require
 from peixun.extensions import db
@@ -70,6 +71,7 @@ def list_studies(prefix: str, slug: str):
 
 
 @bp.route(SPACE + "/lessons/new", methods=["GET", "POST"])
+@posting
 def new_study(prefix: str, slug: str):
     space = load_space(prefix, slug)
     require("lesson.create", space)
@@ -187,6 +189,7 @@ def advance(study_id: int):
 
 
 @bp.route("/l/<int:study_id>/versions", methods=["POST"])
+@uploading
 def add_version(study_id: int):
     study = load_study(study_id)
     require("lesson.write", study)
@@ -240,6 +243,7 @@ def _observation_form(study: LessonStudy, recordings: list) -> ObservationForm:
 
 
 @bp.route("/l/<int:study_id>/recordings", methods=["POST"])
+@uploading
 def add_recording(study_id: int):
     study = load_study(study_id)
     require("lesson.write", study)
@@ -259,6 +263,7 @@ def add_recording(study_id: int):
 
 
 @bp.route("/l/<int:study_id>/observe", methods=["POST"])
+@posting
 def observe(study_id: int):
     study = load_study(study_id)
     require("lesson.write", study)
@@ -299,6 +304,7 @@ def assign(study_id: int):
 
 
 @bp.route("/l/<int:study_id>/summary", methods=["POST"])
+@posting
 def summary(study_id: int):
     study = load_study(study_id)
     require("lesson.lead", study)
@@ -318,6 +324,7 @@ def summary(study_id: int):
 
 
 @bp.route("/l/<int:study_id>/comments", methods=["POST"])
+@posting
 def comment(study_id: int):
     study = load_study(study_id)
     require("lesson.write", study)

@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from peixun.core.db import get_or_404
 from peixun.core.errors import ServiceError, form_status, show_refusal
+from peixun.core.limits import posting
 from peixun.core.pagination import page_arg
 from peixun.core.policy import can_current, require
 from peixun.resources import queries, service
@@ -47,6 +48,7 @@ def new_call(prefix: str, slug: str):
 
 
 @bp.route("/calls/<int:call_id>", methods=["GET", "POST"])
+@posting
 def show_call(call_id: int):
     call = get_or_404(Call, call_id)
     require("call.view", call)

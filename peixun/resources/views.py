@@ -9,10 +9,11 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from peixun.accounts.models import User
 from peixun.core.db import get_or_404, sane_id_or_404
 from peixun.core.errors import ServiceError, form_status, show_refusal
+from peixun.core.limits import posting, uploading
 from peixun.core.pagination import page_arg
 from peixun.core.policy import can_current, require
 from peixun.core.vocab import RESOURCE_TYPES, STAGES, SUBJECTS, terms
-from peixun.extensions import db, limiter
+from peixun.extensions import db
 from peixun.resources import queries, service
 from peixun.resources.files import KINDS
 from peixun.resources.forms import DecideForm, RecommendForm, ResourceForm, ShareForm
@@ -88,17 +89,9 @@ def library(prefix: str | None = None, slug: str | None = None, username: str | 
     )
 
 
-def _upload_limit() -> str:
-    return current_app.config["POST_LIMIT_PER_USER"]
-
-
-def _uploader_key() -> str:
-    return f"uploader:{current_user.id}" if current_user.is_authenticated else "anonymous"
-
-
 @bp.route(SPACE + "/resources/new", methods=["GET", "POST"])
 @bp.route(PERSONAL_SPACE + "/resources/new", methods=["GET", "POST"])
-@limiter.limit(_upload_limit, key_func=_uploader_key, methods=["POST"])
+@uploading
 def share(prefix: str | None = None, slug: str | None = None, username: str | None = None):
     space = route_space(prefix, slug, username)
     require("resource.share", space)
@@ -180,7 +173,7 @@ def show(resource_id: int):
 
 
 @bp.route("/res/<int:resource_id>/comments", methods=["POST"])
-@limiter.limit(_upload_limit, key_func=_uploader_key)
+@posting
 def comment(resource_id: int):
     resource = load_resource(resource_id)
     require("resource.comment", resource)

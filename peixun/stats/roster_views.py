@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from peixun.core.db import sane_id_or_404
 from peixun.core.errors import ServiceError
+from peixun.core.limits import uploading
 from peixun.core.pagination import page_arg
 from peixun.core.policy import require
 from peixun.extensions import db
@@ -44,6 +45,7 @@ def download_template():
 
 
 @bp.route(SPACE + "/roster", methods=["GET", "POST"])
+@uploading
 def upload(prefix: str, slug: str):
     space = load_space(prefix, slug)
     require("roster.import", space)

@@ -9,11 +9,11 @@ from peixun.accounts.models import User
 from peixun.core.db import get_or_404
 from peixun.core.errors import ServiceError
 from peixun.core.hooks import hooks
+from peixun.core.limits import posting
 from peixun.core.markdown import render
 from peixun.core.pagination import page_arg
 from peixun.core.policy import MANAGERS, can_current, current_actor, require
 from peixun.core.screening import current_screen, excerpt
-from peixun.extensions import limiter
 from peixun.spaces import queries as space_queries
 from peixun.spaces.models import PERSONAL, Space
 from peixun.spaces.views import PERSONAL_SPACE, SPACE, load_space, render_in_space, route_space, space_url
@@ -121,17 +121,9 @@ def list_threads(prefix: str | None = None, slug: str | None = None, username: s
     )
 
 
-def _poster_key() -> str:
-    return f"poster:{current_user.id}" if current_user.is_authenticated else "anonymous"
-
-
-def _post_limit() -> str:
-    return current_app.config["POST_LIMIT_PER_USER"]
-
-
 @bp.route(SPACE + "/threads/new", methods=["GET", "POST"])
 @bp.route(PERSONAL_SPACE + "/threads/new", methods=["GET", "POST"])
-@limiter.limit(_post_limit, key_func=_poster_key, methods=["POST"])
+@posting
 def new_thread(prefix: str | None = None, slug: str | None = None, username: str | None = None):
     space = _space(prefix, slug, username)
     require("thread.create", space)
@@ -172,7 +164,7 @@ def new_thread(prefix: str | None = None, slug: str | None = None, username: str
 
 
 @bp.route("/t/<int:thread_id>", methods=["GET", "POST"])
-@limiter.limit(_post_limit, key_func=_poster_key, methods=["POST"])
+@posting
 def show(thread_id: int):
     thread = get_or_404(Thread, thread_id)
     require("thread.view", thread)
@@ -238,6 +230,7 @@ def permalink(post_id: int):
 
 
 @bp.route("/p/<int:post_id>/edit", methods=["GET", "POST"])
+@posting
 def edit(post_id: int):
     post = get_or_404(Post, post_id)
     require("post.edit", post)
