@@ -2,16 +2,33 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from urllib.parse import urlsplit
+
 from bs4 import BeautifulSoup
 from flask.testing import FlaskClient
 
+# A page with its stylesheets and scripts (not its pictures) stays under this.
 PAGE_BUDGET = 60 * 1024
+STATIC = Path(__file__).resolve().parent.parent / "static"
 UNLABELLED_TYPES = {"hidden", "submit", "button", "reset", "image"}
 
 
+def page_weight(html: str, soup: BeautifulSoup, url: str = "") -> dict[str, int]:
+    """Bytes of the HTML and of each stylesheet and script the page links, read from static/."""
+    weight = {"HTML": len(html.encode())}
+    for tag in soup.select("link[rel~=stylesheet], script[src]"):
+        linked = str(tag.get("href") or tag.get("src") or "")
+        path = urlsplit(linked).path
+        assert path.startswith("/static/") and ".." not in path, f"{url}: links {linked!r}, not a static file"
+        weight[path] = (STATIC / path.removeprefix("/static/")).stat().st_size
+    return weight
+
+
 def check_html(html: str, url: str = "") -> BeautifulSoup:
-    assert len(html.encode()) < PAGE_BUDGET, f"{url}: {len(html.encode())} bytes is over budget"
     soup = BeautifulSoup(html, "html.parser")
+    weight = page_weight(html, soup, url)
+    assert sum(weight.values()) < PAGE_BUDGET, f"{url}: {sum(weight.values())} bytes is over budget: {weight}"
     assert soup.html is not None and soup.html.get("lang") == "zh-CN", f"{url}: no <html lang>"
     title = soup.find("title")
     assert title is not None and title.get_text(strip=True), f"{url}: no <title>"

@@ -7,7 +7,6 @@ Every test in this folder is marked `e2e` (select or skip them with `-m e2e` /
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from werkzeug.serving import make_server
 from peixun.extensions import db
 from peixun.spaces import service as spaces
 from tests import factories
+from tests.node_tools import unavailable
 
 HERE = Path(__file__).resolve().parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -39,6 +39,7 @@ CHROMIUM_ARGS = [
 TIMEOUT_MS = 10_000
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
+PHONE_DEVICE = {"viewport": PHONE, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -48,16 +49,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.e2e)
 
 
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason} (CI is set: CI must install it)", pytrace=False)
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="session")
 def playwright() -> Iterator[Playwright]:
     if not CHROMIUM.exists():
-        _unavailable(f"{CHROMIUM} is missing: apt-get install chromium fonts-noto-cjk")
+        unavailable(f"{CHROMIUM} is missing: apt-get install chromium fonts-noto-cjk")
     with sync_playwright() as p:
         yield p
 

@@ -15,7 +15,7 @@ from peixun.accounts.service import find_user
 from peixun.spaces import service as spaces
 from peixun.spaces.models import WORKSHOP
 from peixun.spaces.queries import space_by_slug
-from tests.e2e.conftest import DESKTOP, PHONE, World, log_in, release_session
+from tests.e2e.conftest import DESKTOP, PHONE_DEVICE, World, log_in, release_session
 
 
 def h1(page: Page) -> Locator:
@@ -155,7 +155,6 @@ MEASURE_WIDTH = """() => {
     .map((e) => `${e.tagName.toLowerCase()}.${e.className} right=${Math.round(e.getBoundingClientRect().right)}`);
   return {scrollWidth: root.scrollWidth, innerWidth: window.innerWidth, clientWidth: limit, wide};
 }"""
-PHONE_DEVICE = {"viewport": PHONE, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 
 
 def assert_no_horizontal_overflow(page: Page, where: str) -> None:
