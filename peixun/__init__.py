@@ -107,6 +107,7 @@ def register_hooks(app: Flask) -> None:
 
 def register_cli(app: Flask) -> None:
     from peixun.accounts.cli import user_cli
+    from peixun.admin.cli import backup_command, restore_command
     from peixun.demo.cli import demo_cli
     from peixun.search.cli import search_cli
     from peixun.stats.cli import roster_cli
@@ -115,6 +116,8 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(search_cli)
     app.cli.add_command(roster_cli)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 def register_errors(app: Flask) -> None:

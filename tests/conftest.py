@@ -57,16 +57,22 @@ def database_template(instance_dir: Path, tmp_path_factory: pytest.TempPathFacto
         _migrate(f"sqlite:///{path}", instance_dir)
         yield str(path)
         return
+    with pg_database() as url:
+        _migrate(url, instance_dir)
+        yield url
+
+
+@contextmanager
+def pg_database() -> Iterator[str]:
+    """A fresh, empty database on the PEIXUN_TEST_DATABASE_URL server, dropped afterwards."""
     server = make_url(PG_URL).set(drivername="postgresql+psycopg")
     name = f"peixun_test_{uuid.uuid4().hex[:10]}"
     # Create and drop through the maintenance database, which every server has.
     admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = server.set(database=name).render_as_string(hide_password=False)
     try:
-        _migrate(url, instance_dir)
-        yield url
+        yield server.set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

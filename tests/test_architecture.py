@@ -27,7 +27,10 @@ LAYERS = [
     {"resources"},
     {"lessons"},
     {"briefs"},
-    {"search", "stats", "admin"},
+    {"search", "stats"},
+    # Administration calls the other domains' services: backup and restore rebuild the
+    # search index.
+    {"admin"},
     # The demo builds its community through every domain's services, the rosters and
     # days of study of stats included.
     {"demo"},
