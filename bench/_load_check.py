@@ -51,6 +51,7 @@ class Check:
     unsearchable: list[str] = field(default_factory=list)  # still not found after the sync
     outbox_after: int = 0
     index_missing: int = 0  # visible replies and resources the index lacks (the whole database)
+    missing_keys: list[str] = field(default_factory=list)  # the first of them
     index_extra: int = 0  # index entries of replies and resources that are not visible
 
     def verdict(self) -> str:
@@ -139,6 +140,7 @@ def check(app: Any, writes: list[Write]) -> Check:
         expected = visible_keys()
         indexed = {k for k in indexed_keys(app) if k.startswith(("post:", "resource:"))}
         result.index_missing, result.index_extra = len(expected - indexed), len(indexed - expected)
+        result.missing_keys = sorted(expected - indexed)[:10]
         db.session.remove()
     return result
 
@@ -157,7 +159,8 @@ def report(name: str, c: Check) -> list[str]:
             f"  after `search sync` ({c.synced} rows applied): not found {len(c.unsearchable)} {c.unsearchable[:5]}"
         )
     lines.append(
-        f"  whole database: visible replies and resources missing from the index {c.index_missing}, "
+        f"  whole database: visible replies and resources missing from the index {c.index_missing} "
+        f"{c.missing_keys}, "
         f"index entries without a visible row {c.index_extra}; outbox rows left {c.outbox_after}"
     )
     return lines

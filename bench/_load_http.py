@@ -17,11 +17,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
 
 from bench._load_check import Write
 from bench._resources_data import multipart
 from bench.pages import ROOT
 from bench.threads import _stat, free_port
+from peixun.extensions import db
 
 LINES = [
     "谢谢分享，我们学校也在做类似的尝试，下周教研组会把课堂观察记录整理出来。",
@@ -30,6 +34,16 @@ LINES = [
 ]
 POST_ID = re.compile(r"/p/(\d+)$")
 RESOURCE_ID = re.compile(r"/res/(\d+)$")
+# Backends in a transaction whose statement is a reply's INSERT or the search upsert.
+WRITERS = """
+SELECT client_port FROM pg_stat_activity
+WHERE datname = current_database() AND pid <> pg_backend_pid() AND state <> 'idle'
+  AND (query LIKE 'INSERT INTO posts %' OR query LIKE 'INSERT INTO search_documents %')
+"""
+STATE = """
+SELECT state, split_part(query, ' (', 1) FROM pg_stat_activity
+WHERE datname = current_database() AND client_port = :port
+"""
 TIMEOUT = 60  # client side; gunicorn's worker timeout is 30 s
 HIDDEN = re.compile(r'<input[^>]*\bname="(csrf_token|form_key)"[^>]*\bvalue="([^"]*)"')
 
@@ -84,6 +98,44 @@ class Server:
         victim = self.worker_pids()[0]
         os.kill(victim, signal.SIGKILL)
         return victim
+
+    def kill_writer(self, app: Any, deadline: float) -> tuple[int, str]:
+        """SIGKILL the worker whose database connection is inside a reply's write: its INSERT
+        (before the commit) or the search upsert (after it). Found through pg_stat_activity's
+        client port, the socket's inode in /proc/net/tcp and the worker's open files. The worker
+        is stopped (SIGSTOP) first, so the state returned is the one it died in."""
+        with app.app_context(), db.engine.connect() as conn:
+            while time.monotonic() < deadline:
+                found = conn.execute(text(WRITERS)).all()
+                conn.rollback()
+                for (port,) in found:
+                    victim = self._worker_with_port(port)
+                    if victim is None:
+                        continue
+                    os.kill(victim, signal.SIGSTOP)
+                    time.sleep(0.05)  # a statement already sent finishes; nothing more is sent
+                    state = conn.execute(text(STATE), {"port": port}).one_or_none()
+                    conn.rollback()
+                    os.kill(victim, signal.SIGKILL)
+                    return victim, f"{state[0]}, last statement {state[1]}" if state else "gone"
+                time.sleep(0.005)
+        raise RuntimeError("no worker was caught writing")
+
+    def _worker_with_port(self, port: int) -> int | None:
+        wanted = f"0100007F:{port:04X}"  # 127.0.0.1, the client side of the connection
+        inodes = {
+            fields[9]
+            for line in Path("/proc/net/tcp").read_text().splitlines()[1:]
+            if (fields := line.split())[1] == wanted
+        }
+        for pid in self.worker_pids():
+            try:
+                links = {os.readlink(f) for f in Path(f"/proc/{pid}/fd").iterdir()}
+            except OSError:
+                continue
+            if any(f"socket:[{inode}]" in links for inode in inodes):
+                return pid
+        return None
 
     def kill_all(self) -> None:
         """kill -9 of the whole process group: master, workers and extraction processes."""

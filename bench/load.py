@@ -63,6 +63,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--think", type=float, default=0.0, help="mean pause between a user's requests, s")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
     parser.add_argument("--kill-at", type=float, default=30, help="second of the kill run a worker dies")
+    parser.add_argument(
+        "--kill-writer",
+        action="store_true",
+        help="from --kill-at on, wait for a worker inside a reply's write (its INSERT, or the index upsert after the commit) and kill that one",
+    )
     parser.add_argument("--runs", default="steady,kill", help="steady, kill, or both (comma-separated)")
     parser.add_argument(
         "--server", default=os.environ.get("PEIXUN_BENCH_PG_URL"), help="PostgreSQL server URL"
@@ -117,17 +122,20 @@ class User:
             with self.run.lock:
                 self.run.requests.append(Request(kind, begin - started, (end - begin) * 1000, ok, detail))
             if think:
-                time.sleep(self.rng.expovariate(1 / think))
+                time.sleep(min(self.rng.expovariate(1 / think), max(0.0, deadline - time.monotonic())))
 
 
 def sign_in_all(site: Site, port: int, count: int) -> list[Browser]:
-    """Each teacher signs in through /login and opens one of her threads (the CSRF token)."""
+    """Each teacher signs in through /login, opens one of her threads (the CSRF token) and searches."""
     browsers: list[Browser] = [Browser(port) for _ in range(count)]
 
     def one(i: int) -> None:
         teacher = site.teachers[i]
         browsers[i].sign_in(teacher.username, site.password)
         browsers[i].hidden(f"/t/{teacher.threads[0][0]}")
+        # Every worker then likely holds its search connection too, a PostgreSQL backend that
+        # Others counts as the benchmark's own.
+        browsers[i].get("/search?q=" + quote(QUERIES[i % len(QUERIES)]))
 
     threads = [threading.Thread(target=one, args=(i,)) for i in range(count)]
     for t in threads:
@@ -151,11 +159,12 @@ def load(run: Run, site: Site, server: Server, args: argparse.Namespace, kill_at
         t.start()
     if kill_at is not None:
         time.sleep(max(0.0, started + kill_at - time.monotonic()))
-        victim, at = server.kill_worker(), time.monotonic() - started
+        victim, doing = server.kill_writer(app, deadline) if args.kill_writer else (server.kill_worker(), "")
+        at = time.monotonic() - started
         while len(server.worker_pids()) < args.workers and time.monotonic() < deadline:
             time.sleep(0.05)
         run.killed.append(
-            f"worker {victim} SIGKILLed at {at:.1f} s; {args.workers} workers again at "
+            f"worker {victim} SIGKILLed at {at:.1f} s{f' ({doing})' if doing else ''}; {args.workers} workers again at "
             f"{time.monotonic() - started:.1f} s"
         )
     for t in threads:
