@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Flask, current_app
 from markupsafe import Markup
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, tuple_
 
 from peixun.core.db import utcnow
 from peixun.core.indexing import Found, OutboxRow, registry
@@ -85,7 +85,10 @@ def apply_outbox(limit: int = APPLY_BATCH) -> int:
         db.session.rollback()
         log.warning("search index not updated, %d outbox rows kept: %s", len(rows), error)
         return 0
-    db.session.execute(delete(OutboxRow).where(OutboxRow.id.in_([row.id for row in rows])))
+    # The rows read, not whatever holds their ids now: SQLite gives a new row the id of a
+    # deleted one, and another worker may have applied and deleted these meanwhile.
+    read = [(row.id, row.created_at) for row in rows]
+    db.session.execute(delete(OutboxRow).where(tuple_(OutboxRow.id, OutboxRow.created_at).in_(read)))
     db.session.commit()
     return len(rows)
 
