@@ -3,6 +3,7 @@ user: no response is a 500, and a request without a CSRF token changes nothing."
 
 from __future__ import annotations
 
+import io
 import itertools
 import re
 
@@ -11,6 +12,7 @@ import pytest
 from peixun.accounts.models import User
 from peixun.extensions import db
 from peixun.spaces.models import Membership, RoleAssignment, Space
+from tests.conftest import csrf_token
 from tests.factories import add_member, make_admin, make_group, make_school, make_user, make_workshop
 
 ODD_TEXT = ["nope", "ＡＢＣ", "a\u200bb", "\u202eabc", "😀", "%ED%A0%80", "x" * 300, "-1"]
@@ -79,3 +81,142 @@ def test_no_route_answers_500_and_posts_without_csrf_change_nothing(app, communi
             if method == "POST":
                 assert response.status_code in {400, 404, 405}, (who, url)
     assert _snapshot() == before
+
+
+# With a valid CSRF token: every POST form gets nothing, then every field name any form
+# uses filled with hostile values, and every route gets the methods it does not allow.
+HOSTILE_VALUES = [
+    "",
+    "x" * 100_000,
+    "ＡＢＣ１２３",
+    "a\u200bb\u200d",
+    "\u202eevil\u202c",
+    "😀👩‍🏫",
+    "-1",
+    "10000000000000",
+    "<script>alert(1)</script>",
+    "' OR 1=1 --",
+]
+FIELDS = [
+    "title",
+    "body",
+    "name",
+    "slug",
+    "description",
+    "username",
+    "password",
+    "new_password",
+    "confirm",
+    "current_password",
+    "real_name",
+    "role",
+    "user_id",
+    "reason",
+    "tags",
+    "q",
+    "kind",
+    "type",
+    "subject",
+    "stage",
+    "deadline",
+    "date",
+    "score",
+    "comment",
+    "text",
+    "words",
+    "terms",
+    "note",
+    "round",
+    "recording_round",
+    "parent",
+    "host",
+    "target",
+    "next",
+    "decision",
+    "form_key",
+    "vocabulary",
+    "mode",
+    "source",
+    "theme",
+    "question",
+    "unit",
+    "phone",
+    "gender",
+    "school",
+    "region_level",
+    "is_open",
+    "link_url",
+    "rubric",
+    "entries",
+    "reviewers",
+    "summary",
+    "period",
+]
+NOT_WALKED = {"/logout"}  # ends the walk's own session; covered in tests/accounts
+
+
+def _odd_form(turn: int) -> dict[str, str]:
+    return {name: HOSTILE_VALUES[(turn + i) % len(HOSTILE_VALUES)] for i, name in enumerate(FIELDS)}
+
+
+def _all_counts() -> tuple[int, ...]:
+    return tuple(
+        db.session.execute(db.select(db.func.count()).select_from(table)).scalar_one()
+        for table in db.metadata.sorted_tables
+    )
+
+
+def _guarded() -> tuple[int, ...]:
+    """What no walk as a non-admin may change: admins, disabled accounts, roles, regions."""
+    count = db.func.count()
+    return (
+        db.session.execute(db.select(count).select_from(User).where(User.is_admin)).scalar_one(),
+        db.session.execute(db.select(count).select_from(User).where(User.is_disabled)).scalar_one(),
+        db.session.execute(db.select(count).select_from(RoleAssignment)).scalar_one(),
+        db.session.execute(db.select(count).select_from(Space).where(Space.kind == "region")).scalar_one(),
+    )
+
+
+@pytest.mark.parametrize("who", ["guest", "teacher", "host"])
+def test_forms_with_a_valid_token_and_hostile_fields_never_answer_500(app, community, login_as, client, who):
+    if who != "guest":
+        login_as(community[who])
+    token = csrf_token(client, "/login" if who == "guest" else "/")
+    before_all, before_guarded = _all_counts(), _guarded()
+    for method, url in _urls(app, community["slugs"]):
+        if method != "POST" or url in NOT_WALKED or url.endswith("/leave"):
+            continue
+        # Empty; every field hostile (some 100,000 characters); hostile fields just over the
+        # usual limits with a junk file; one field over the request's memory limit (413).
+        turns = [{}, _odd_form(0), {**_odd_form(3), "body": "x" * 5001}, {"body": "x" * 3_000_000}]
+        for turn, form in enumerate(turns):
+            data: dict[str, object] = {**form, "csrf_token": token}
+            if turn == 2:
+                data = {
+                    k: v[:5001] if isinstance(v, str) and k != "csrf_token" else v for k, v in data.items()
+                }
+                data["file"] = (io.BytesIO(b"\x00\xff" * 2048), "\u202egpj.exe")
+            # Only the file turn is multipart: the test client spools bigger multipart bodies
+            # to a temporary file it never closes (a ResourceWarning, not the app's).
+            response = client.post(url, data=data)
+            assert response.status_code < 500, (who, url, turn, response.status_code)
+    if who == "guest":
+        assert _all_counts() == before_all
+    assert _guarded() == before_guarded
+
+
+@pytest.mark.parametrize("who", ["guest", "admin"])
+def test_wrong_methods_are_405_and_odd_unicode_in_queries_is_harmless(app, community, login_as, client, who):
+    if who != "guest":
+        login_as(community[who])
+    before = _all_counts()
+    seen = set()
+    for _method, url in _urls(app, community["slugs"]):
+        if url in seen:
+            continue
+        seen.add(url)
+        for method in ("PUT", "DELETE", "PATCH"):
+            assert client.open(url, method=method).status_code in {404, 405}, (method, url)
+        for query in ("?q=%ED%A0%80&page=%EF%BC%91", "?page=0", "?page=%F0%9F%98%80", "?q=\u202e%00"):
+            assert client.get(url + query).status_code < 500, (who, url + query)
+    assert _all_counts() == before
