@@ -33,7 +33,7 @@ def create_app(config: Any = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from peixun.core import hooks, indexing, requestlog, security
+    from peixun.core import audit, hooks, indexing, requestlog, security  # noqa: F401 (audit: its table)
     from peixun.core.db import enable_sqlite_foreign_keys
     from peixun.extensions import csrf, db, limiter, login_manager, migrate
 

@@ -31,6 +31,7 @@ from peixun.threads.models import JOURNAL, QUESTION, TOPIC, Post, PostVersion, T
 NOT_HTML = {
     "static": "the stylesheet, script and icons (their size is counted with each page)",
     "briefs.booklet": "a .docx booklet",
+    "health.healthz": "JSON for load balancers and monitors (tests/core/test_health.py)",
     "briefs.export": "a .docx brief",
     "briefs.feed": "an Atom feed",
     "files.download": "the uploaded file",
@@ -140,6 +141,8 @@ def _accounts_and_admin() -> list[Stop]:
         Stop("/admin/screen", "admin"),
         Stop("/admin/vocab", "admin"),
         Stop("/admin/search", "admin"),
+        Stop("/admin/audit", "admin"),
+        Stop("/admin/audit?group=members", "admin"),
     ]
 
 

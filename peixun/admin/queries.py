@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 
 from peixun.accounts.models import User
+from peixun.core.audit import GROUPS, AuditEntry
 from peixun.core.pagination import Page, paginate
 from peixun.extensions import db
 from peixun.spaces.models import REGION, SCHOOL, WORKSHOP, Space
@@ -50,3 +51,24 @@ def users_page(q: str, page: int, per_page: int = PER_PAGE) -> Page:
             )
         )
     return paginate(statement, page, per_page)
+
+
+def audit_page(
+    group: str, username: str, page: int, per_page: int = PER_PAGE
+) -> tuple[Page, dict[int, Space]]:
+    """The newest audit entries first, of one group of actions and/or one actor, and the
+    spaces they name: two queries and a count, however long the log."""
+    statement = select(AuditEntry).order_by(AuditEntry.id.desc())
+    if group in GROUPS:
+        statement = statement.where(AuditEntry.action.in_(list(GROUPS[group][1])))
+    if username:
+        actor = select(User.id).where(User.username == username.lower()).scalar_subquery()
+        statement = statement.where(AuditEntry.actor_id == actor)
+    found = paginate(statement, page, per_page)
+    ids = {entry.space_id for entry in found.items if entry.space_id is not None}
+    spaces = {}
+    if ids:
+        spaces = {
+            space.id: space for space in db.session.execute(select(Space).where(Space.id.in_(ids))).scalars()
+        }
+    return found, spaces

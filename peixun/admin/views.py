@@ -20,6 +20,7 @@ from peixun.admin.forms import (
     WordListForm,
     space_form,
 )
+from peixun.core import audit
 from peixun.core.db import get_or_404
 from peixun.core.errors import ServiceError, form_status, show_refusal
 from peixun.core.pagination import page_arg
@@ -27,6 +28,7 @@ from peixun.core.policy import forget_actor, require
 from peixun.core.screening import current_word_list, save_word_list
 from peixun.core.security import safe_next
 from peixun.core.vocab import VOCABULARIES, save_terms, terms
+from peixun.extensions import db
 from peixun.spaces import service as spaces
 from peixun.spaces.models import HOST, REGION, ROLE_LABELS, WORKSHOP, Space
 from peixun.spaces.queries import role_holders, site_counts
@@ -64,6 +66,23 @@ def index():
     return render_template("admin/index.html", counts=site_counts())
 
 
+@bp.route("/audit")
+def audit_log():
+    """Who did which administration or moderation action, newest first."""
+    require("admin.audit")
+    group = request.args.get("group", "")
+    username = request.args.get("user", "").strip()[:SEARCH_MAX]
+    page, spaces_by_id = queries.audit_page(group, username, page_arg())
+    return render_template(
+        "admin/audit.html",
+        page=page,
+        spaces=spaces_by_id,
+        groups=audit.GROUPS,
+        group=group,
+        username=username,
+    )
+
+
 # --- regions, schools and workshops ---------------------------------------------------
 
 
@@ -98,9 +117,11 @@ def _create_space(kind: str, form: SpaceForm) -> Space:
     if kind == WORKSHOP:
         host = accounts.find_user(form.host.data or "") or _no_user("host")
     name, slug = form.name.data or "", form.slug.data or ""
-    space = spaces.create_space(kind, name, slug, _parent(form), commit=host is None, **form.space_fields())
+    space = spaces.create_space(kind, name, slug, _parent(form), commit=False, **form.space_fields())
+    audit.record("space.create", space, f"{space.kind_label}：{space.name}", space_id=space.id)
     if host is not None:
-        spaces.appoint(_me(), space, host, HOST, commit=True)
+        spaces.appoint(_me(), space, host, HOST, commit=False)
+    db.session.commit()
     return space
 
 
@@ -111,6 +132,7 @@ def edit_space(space_id: int):
     form = space_form(space.kind, _regions_for(space), space)
     if form.validate_on_submit():
         try:
+            audit.record("space.edit", space, f"{space.name} → {form.name.data}", space_id=space.id)
             spaces.update_space(
                 space,
                 name=form.name.data or "",
@@ -187,6 +209,7 @@ def new_user():
     form.school.set_schools(accounts.school_choices())
     if form.validate_on_submit():
         try:
+            audit.record("user.create", summary=f"{form.real_name.data}（{form.username.data}）")
             user = accounts.create_user(
                 form.username.data or "",
                 form.real_name.data or "",
@@ -207,6 +230,7 @@ def new_user():
 def set_disabled(user_id: int, action: str):
     user = get_or_404(User, user_id)
     require("user.disable", user)  # never herself: an admin cannot lock herself out
+    audit.record(f"user.{action}", user, user.display_name)
     accounts.set_disabled(user, action == "disable")
     message = "已停用，其所有登录已结束" if action == "disable" else "已启用"
     flash(f"账号 {user.username} {message}。", "success")
@@ -220,6 +244,7 @@ def reset_password(user_id: int):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
+            audit.record("user.reset_password", user, user.display_name)
             accounts.set_password(user, form.password.data or "", must_change=True)
         except ServiceError as error:
             show_refusal(form, error)
@@ -235,6 +260,7 @@ def screen_words():
     form = WordListForm(data=None if request.method == "POST" else {"words": current_word_list()})
     if form.validate_on_submit():
         try:
+            audit.record("screen.edit", summary=f"{len((form.words.data or '').split())} 个词语")
             save_word_list(form.words.data or "")
         except ServiceError as error:
             show_refusal(form, error)
@@ -259,6 +285,7 @@ def vocabularies():
         form.terms.label.text = vocabulary.label
         if posted and form.validate():
             try:
+                audit.record("vocab.edit", summary=vocabulary.label)
                 save_terms(vocabulary, form.terms.data or "", "terms")
             except ServiceError as error:
                 show_refusal(form, error)

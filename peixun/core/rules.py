@@ -342,6 +342,7 @@ RULES: dict[str, Rule] = {
     "admin.edit_screen": _r(SITE_ADMIN, doc="Site admins keep the network-safety word list."),
     "admin.edit_vocab": _r(SITE_ADMIN, doc="Site admins extend the subject, stage and resource-type lists."),
     "admin.appoint": _r(SITE_ADMIN, doc="Appoint and revoke hosts, experts and admins."),
+    "admin.audit": _r(SITE_ADMIN, doc="Site admins read the log of administration and moderation."),
 }
 
 

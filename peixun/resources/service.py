@@ -15,6 +15,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from peixun.accounts.models import User
 from peixun.accounts.service import clean_text
+from peixun.core import audit
 from peixun.core.db import utcnow
 from peixun.core.errors import ServiceError
 from peixun.core.indexing import mark
@@ -205,11 +206,14 @@ def edit(actor: User, resource: Resource, data: ResourceData) -> None:
 def delete_resource(actor: User, resource: Resource) -> None:
     """Softly: the resource leaves every library; the stored file stays (others may share it)."""
     resource.deleted_at = utcnow()
+    if actor.id != resource.author_id:
+        audit.record("resource.delete", resource, resource.title, actor=actor)
     db.session.commit()
 
 
 def release(actor: User, resource: Resource) -> None:
     resource.is_held = False
+    audit.record("resource.release", resource, resource.title, actor=actor)
     record(resource.space, resource.author, "resource.shared", resource.title, resource.id)
     db.session.commit()
 
@@ -314,6 +318,13 @@ def decide(actor: User, entry: LibraryEntry, select_it: bool, reason: str = "") 
     for name, value in values.items():  # the loaded entry says what the row now says
         set_committed_value(entry, name, value)
     resource = entry.resource
+    audit.record(
+        f"entry.{state}",
+        resource,
+        f"{entry.space.name}：{resource.title} {reason}".strip(),
+        space_id=entry.space_id,
+        actor=actor,
+    )
     label = f"入选{entry.space.name}资源库" if select_it else f"未入选{entry.space.name}：{reason}"
     _notify(
         resource,
@@ -330,12 +341,22 @@ def decide(actor: User, entry: LibraryEntry, select_it: bool, reason: str = "") 
 
 def mark_excellent(actor: User, entry: LibraryEntry, on: bool) -> None:
     entry.is_excellent = on
+    title = f"{entry.space.name}：{entry.resource.title}"
+    audit.record(
+        "entry.excellent" if on else "entry.not_excellent",
+        entry.resource,
+        title,
+        space_id=entry.space_id,
+        actor=actor,
+    )
     if on:
         _notify(entry.resource, actor, "excellent", f"{entry.space.name}精品资源", entry.resource.author_id)
     db.session.commit()
 
 
 def withdraw(actor: User, entry: LibraryEntry) -> None:
+    title = f"{entry.space.name}：{entry.resource.title}"
+    audit.record("entry.withdrawn", entry.resource, title, space_id=entry.space_id, actor=actor)
     db.session.delete(entry)
     db.session.commit()
 

@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import Length
 
+from peixun.core import audit
 from peixun.core.db import get_or_404
 from peixun.core.errors import ServiceError
 from peixun.core.indexing import registry
@@ -99,6 +100,7 @@ def admin_search():
     form = DictionaryForm(data=None if request.method == "POST" else {"text": current_dictionary_text()})
     if form.validate_on_submit():
         try:
+            audit.record("dictionary.edit", summary=f"{len((form.text.data or '').splitlines())} 行")
             save_dictionary(form.text.data or "", "text")
         except ServiceError as error:
             db.session.rollback()

@@ -9,6 +9,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from peixun.accounts.models import User
+from peixun.core import audit
 from peixun.core.errors import ServiceError
 from peixun.extensions import db
 from peixun.spaces.models import (
@@ -257,6 +258,8 @@ def request_to_join(user: User, workshop: Space) -> Membership:
 
 def decide_request(actor: User, found: Membership, approve: bool) -> None:
     """A host approves (the user becomes a member) or rejects a join request."""
+    action = "membership.approve" if approve else "membership.reject"
+    audit.record(action, found.user, found.user.display_name, space_id=found.space_id, actor=actor)
     _settle(found, REQUESTED, approve, "该申请已处理。")
 
 
@@ -340,6 +343,8 @@ def remove_member(actor: User, space: Space, user: User) -> None:
     _leave_with_groups(user, space)
     if found.state == ACTIVE:
         record(space, user, "member.left" if actor.id == user.id else "member.removed")
+    if actor.id != user.id:
+        audit.record("member.remove", user, user.display_name, space_id=space.id, actor=actor)
     db.session.commit()
 
 
@@ -370,6 +375,9 @@ def appoint(actor: User | None, space: Space, user: User, role: str, *, commit: 
         else:
             found.state = ACTIVE
     record(space, user, "role.appointed", ROLE_LABELS[role])
+    audit.record(
+        "role.appoint", user, f"{user.display_name}：{ROLE_LABELS[role]}", space_id=space.id, actor=actor
+    )
     if commit:
         db.session.commit()
 
@@ -386,4 +394,7 @@ def revoke(space: Space, user: User, role: str) -> None:
     )
     if not result.rowcount:
         raise ServiceError("该用户没有这个角色。", "role")
+    audit.record(
+        "role.revoke", user, f"{user.display_name}：{ROLE_LABELS.get(role, role)}", space_id=space.id
+    )
     db.session.commit()

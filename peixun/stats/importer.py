@@ -22,6 +22,7 @@ from werkzeug.security import generate_password_hash
 
 from peixun.accounts import service as accounts
 from peixun.accounts.models import User
+from peixun.core import audit
 from peixun.core.db import utcnow
 from peixun.core.errors import ServiceError
 from peixun.core.storage import path_of, store
@@ -140,6 +141,8 @@ def import_roster(actor: User, record: RosterImport, the_plan: Plan) -> int:
     The logins file is in place before the commit and removed if the commit fails, so the
     list never names accounts that do not exist, nor do accounts exist without it."""
     logins = apply(actor, record, the_plan)
+    summary = f"{record.filename}：新建 {record.created}，更新 {record.updated}"
+    audit.record("roster.import", record, summary, space_id=record.scope_id, actor=actor)
     try:
         if logins:
             write_logins(record, logins)

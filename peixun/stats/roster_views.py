@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from peixun.core import audit
 from peixun.core.db import sane_id_or_404
 from peixun.core.errors import ServiceError
 from peixun.core.limits import uploading
@@ -147,5 +148,7 @@ def delete_logins(import_id: int):
     record = _load(import_id)
     require("roster.logins", record)
     importer.logins_path(record).unlink(missing_ok=True)
+    audit.record("roster.delete_logins", record, record.filename, space_id=record.scope_id)
+    db.session.commit()
     flash("新账号清单已删除。", "success")
     return redirect(url_for("roster.preview", import_id=record.id))

@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 
 from peixun.accounts.models import User
 from peixun.accounts.service import clean_text
+from peixun.core import audit
 from peixun.core.db import utcnow
 from peixun.core.errors import ServiceError
 from peixun.core.markdown import MAX_BODY_CHARS, RENDERER_VERSION, normalise, render
@@ -252,6 +253,8 @@ def accept_answer(actor: User, thread: Thread, post: Post) -> None:
 
 
 def _log(actor: User, thread: Thread, action: str, reason: str = "") -> None:
+    if action != "accept":  # accepting an answer is the asker's own business, not moderation
+        audit.record(f"thread.{action}", thread, f"{thread.title} {reason}".strip(), actor=actor)
     db.session.add(
         ModerationAction(
             space_id=thread.space_id, thread_id=thread.id, actor_id=actor.id, action=action, reason=reason

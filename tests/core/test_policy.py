@@ -81,6 +81,7 @@ MATRIX = [
     ("admin.appoint", None, {"admin"}),
     ("admin.edit_screen", None, {"admin"}),
     ("admin.edit_vocab", None, {"admin"}),
+    ("admin.audit", None, {"admin"}),
     ("search.use", None, ALL),
     ("search.admin", None, {"admin"}),
     ("user.manage", None, {"admin"}),
