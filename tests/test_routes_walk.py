@@ -10,10 +10,11 @@ import re
 import pytest
 
 from peixun.accounts.models import User
+from peixun.core.policy import EXPERT, REGION_ADMIN, SCHOOL_ADMIN
 from peixun.extensions import db
 from peixun.spaces.models import Membership, RoleAssignment, Space
 from tests.conftest import csrf_token
-from tests.factories import add_member, make_admin, make_group, make_school, make_user, make_workshop
+from tests.factories import add_member, appoint, make_admin, make_group, make_school, make_user, make_workshop
 
 ODD_TEXT = ["nope", "ＡＢＣ", "a\u200bb", "\u202eabc", "😀", "%ED%A0%80", "x" * 300, "-1"]
 ODD_INTS = [0, 1, 2, 10**12]
@@ -27,10 +28,21 @@ def community(app):
     school = make_school(workshop.parent)
     teacher = make_user("teacher1", "王老师", school_id=school.id)
     add_member(teacher, workshop)
-    group = make_group(workshop, host)
+    leader = make_user("leader1", "赵组长", school_id=school.id)
+    group = make_group(workshop, leader)
+    expert = make_user("expert1", "孙专家")
+    appoint(expert, workshop.parent, EXPERT)
+    school_admin = make_user("schooladmin1", "周校管", school_id=school.id)
+    appoint(school_admin, school, SCHOOL_ADMIN)
+    region_admin = make_user("regionadmin1", "吴区管")
+    appoint(region_admin, workshop.parent, REGION_ADMIN)
     return {
         "host": host,
         "teacher": teacher,
+        "leader": leader,
+        "expert": expert,
+        "school_admin": school_admin,
+        "region_admin": region_admin,
         "admin": make_admin("admin1"),
         "slugs": [workshop.slug, school.slug, workshop.parent.slug, group.slug],
     }
@@ -67,7 +79,10 @@ def _snapshot() -> tuple[int, ...]:
     )
 
 
-@pytest.mark.parametrize("who", ["guest", "teacher", "host", "admin"])
+ROLES = ["guest", "teacher", "leader", "host", "expert", "school_admin", "region_admin", "admin"]
+
+
+@pytest.mark.parametrize("who", ROLES)
 def test_no_route_answers_500_and_posts_without_csrf_change_nothing(app, community, login_as, client, who):
     if who != "guest":
         login_as(community[who])
@@ -177,7 +192,7 @@ def _guarded() -> tuple[int, ...]:
     )
 
 
-@pytest.mark.parametrize("who", ["guest", "teacher", "host"])
+@pytest.mark.parametrize("who", [role for role in ROLES if role != "admin"])
 def test_forms_with_a_valid_token_and_hostile_fields_never_answer_500(app, community, login_as, client, who):
     if who != "guest":
         login_as(community[who])
