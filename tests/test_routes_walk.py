@@ -18,7 +18,15 @@ from tests.factories import add_member, appoint, make_admin, make_group, make_sc
 
 ODD_TEXT = ["nope", "ＡＢＣ", "a\u200bb", "\u202eabc", "😀", "%ED%A0%80", "x" * 300, "-1"]
 ODD_INTS = [0, 1, 2, 10**12]
-ODD_QUERIES = ["", "?page=-1", "?page=abc", "?page=10000000000", "?next=//evil.example", "?q=%ED%A0%80"]
+ODD_QUERIES = [
+    "",
+    "?page=-1",
+    "?page=abc",
+    "?page=0",
+    "?page=1000000000000",
+    "?next=//evil.example",
+    "?q=%ED%A0%80",
+]
 
 
 @pytest.fixture
