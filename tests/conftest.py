@@ -215,3 +215,30 @@ def get_page(client: FlaskClient) -> PageChecker:
     """Fetch a page and check it: one <h1>, a <title>, labelled inputs, no inline
     script, under the size budget; returns the parsed page."""
     return PageChecker(client)
+
+
+REDIS_URL = os.environ.get("PEIXUN_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def _redis_available() -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture
+def fresh_limits(settings: dict[str, object]) -> Iterator[None]:
+    """Rate-limit counters from zero, in memory or in the local Redis (skipped without
+    it, except under CI, where a missing Redis is a failure)."""
+    from peixun.extensions import limiter
+
+    if str(settings.get("RATELIMIT_STORAGE_URI", "")).startswith("redis") and not _redis_available():
+        if os.environ.get("CI"):
+            pytest.fail(f"Redis is not reachable at {REDIS_URL}")
+        pytest.skip(f"Redis is not reachable at {REDIS_URL}")
+    limiter.reset()
+    yield
+    limiter.reset()

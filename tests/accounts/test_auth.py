@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from peixun.accounts.models import User
 from peixun.extensions import db, limiter
-from tests.conftest import csrf_token
+from tests.conftest import REDIS_URL, csrf_token
 from tests.factories import PASSWORD, make_school, make_user
 
 
@@ -140,30 +138,13 @@ THROTTLED = {
 }
 
 
-REDIS_URL = os.environ.get("PEIXUN_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-
-
-def _redis_available() -> bool:
-    import redis
-
-    try:
-        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping())
-    except redis.RedisError:
-        return False
-
-
 @pytest.mark.parametrize(
     "settings",
     [THROTTLED, {**THROTTLED, "RATELIMIT_STORAGE_URI": REDIS_URL}],
     indirect=True,
     ids=["memory", "redis"],
 )
-def test_login_throttled_per_account_and_per_address(app, settings):
-    if settings["RATELIMIT_STORAGE_URI"] != "memory://" and not _redis_available():
-        if os.environ.get("CI"):
-            pytest.fail(f"Redis is not reachable at {REDIS_URL}")
-        pytest.skip(f"Redis is not reachable at {REDIS_URL}")
-    limiter.reset()
+def test_login_throttled_per_account_and_per_address(app, fresh_limits):
     make_user("zhangli")
     client = app.test_client()
     codes = [_login(client, "zhangli", "wrong-password").status_code for _ in range(4)]

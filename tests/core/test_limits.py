@@ -3,19 +3,17 @@ memory or in Redis, with the Chinese 429 page; nothing refused is written."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from peixun.config import Config
-from peixun.extensions import db, limiter
+from peixun.extensions import db
 from peixun.resources.models import Resource
 from peixun.threads import service as threads
 from peixun.threads.models import Post
+from tests.conftest import REDIS_URL
 from tests.factories import add_member, make_region, make_resource, make_user, make_workshop
 from tests.resources.test_uploads import _share
 
-REDIS_URL = os.environ.get("PEIXUN_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 LIMITED = {
     "RATELIMIT_ENABLED": True,
     "POST_LIMIT_PER_USER": "3 per minute",
@@ -28,26 +26,6 @@ STORAGES = pytest.mark.parametrize(
     indirect=True,
     ids=["memory", "redis"],
 )
-
-
-def _redis_available() -> bool:
-    import redis
-
-    try:
-        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping())
-    except redis.RedisError:
-        return False
-
-
-@pytest.fixture
-def fresh_counters(settings):
-    if settings.get("RATELIMIT_STORAGE_URI", "").startswith("redis") and not _redis_available():
-        if os.environ.get("CI"):
-            pytest.fail(f"Redis is not reachable at {REDIS_URL}")
-        pytest.skip(f"Redis is not reachable at {REDIS_URL}")
-    limiter.reset()
-    yield
-    limiter.reset()
 
 
 @pytest.fixture
@@ -66,7 +44,7 @@ def _posts() -> int:
 
 
 @STORAGES
-def test_one_posting_budget_across_replies_and_comments(client, place, post, fresh_counters):
+def test_one_posting_budget_across_replies_and_comments(client, place, post, fresh_limits):
     reply_url = f"/t/{place['thread'].id}"
     comment_url = f"/res/{place['resource'].id}/comments"
     codes = [
@@ -85,7 +63,7 @@ def test_one_posting_budget_across_replies_and_comments(client, place, post, fre
 
 
 @STORAGES
-def test_uploads_have_their_own_budget(client, place, fresh_counters):
+def test_uploads_have_their_own_budget(client, place, fresh_limits):
     before = db.session.execute(db.select(db.func.count()).select_from(Resource)).scalar_one()
     codes = [
         _share(client, place["workshop"], f"第{n}份.txt", "三备两打磨".encode()).status_code for n in range(3)
@@ -96,7 +74,7 @@ def test_uploads_have_their_own_budget(client, place, fresh_counters):
 
 
 @STORAGES
-def test_searching_is_limited_per_person_and_per_address_for_guests(app, client, place, fresh_counters):
+def test_searching_is_limited_per_person_and_per_address_for_guests(app, client, place, fresh_limits):
     codes = [client.get("/search?q=作业").status_code for _ in range(5)]
     assert codes == [200, 200, 200, 200, 429]
     guest = app.test_client()
